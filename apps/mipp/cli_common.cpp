@@ -1,0 +1,105 @@
+#include "cli_common.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <thread>
+
+#include "mipp/util/error.h"
+
+namespace mipp::cli {
+
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("--threads", global.threads, "intra-op threads (0 = all hardware threads)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--seed", global.seed, "seed deciding all randomness")->capture_default_str();
+}
+
+int apply_threads(const GlobalOptions& global) {
+  const int threads = global.threads > 0 ? global.threads : std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(threads);
+  return threads;
+}
+
+void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file) {
+  auto* model = cmd->add_option("--model", source.zoo_name, "zoo model to build (see `mipp inspect --list`)");
+  if (with_file) {
+    cmd->add_option("file", source.file, "model file (.pt) written by mipp")->excludes(model);
+  }
+  auto zoo_only = [&](CLI::Option* opt) {
+    opt->needs(model);
+    return opt;
+  };
+  zoo_only(cmd->add_option("--num-classes", source.num_classes, "output classes")->capture_default_str());
+  zoo_only(cmd->add_option("--input-shape", source.input_shape, "per-sample input shape C,H,W or F (default: model's)"));
+  zoo_only(cmd->add_option("--width", source.width, "channel width multiplier (vgg, resnet)")->capture_default_str());
+  zoo_only(cmd->add_option("--hidden", source.hidden, "hidden widths of mlp, e.g. 300,100"));
+  zoo_only(cmd->add_flag("--small-stem", source.small_stem, "resnet18/34/50: 3x3 stem without max-pool"));
+}
+
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    size_t used = 0;
+    int64_t value = 0;
+    try {
+      value = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    MIPP_CHECK(!item.empty() && used == item.size() && value > 0, kInvalidArgument,
+               "{} '{}': expected positive integers separated by commas", option, text);
+    out.push_back(value);
+    start = end + 1;
+  }
+  return out;
+}
+
+models::ModelSpec zoo_spec(const ModelSource& source, const GlobalOptions& global) {
+  models::ModelSpec spec;
+  spec.name = source.zoo_name;
+  spec.num_classes = source.num_classes;
+  if (!source.input_shape.empty()) {
+    spec.input_shape = parse_int_list(source.input_shape, "--input-shape");
+    MIPP_CHECK(spec.input_shape.size() == 1 || spec.input_shape.size() == 3, kInvalidArgument,
+               "--input-shape '{}': give C,H,W or F", source.input_shape);
+  }
+  spec.width = source.width;
+  if (!source.hidden.empty()) spec.hidden = parse_int_list(source.hidden, "--hidden");
+  spec.small_stem = source.small_stem;
+  spec.seed = global.seed;
+  return models::resolve(spec);
+}
+
+io::ModelMetadata fresh_metadata(const models::ModelSpec& spec) {
+  io::ModelMetadata m;
+  m.architecture = spec.name;
+  m.build = spec;
+  m.history = nlohmann::json::array({{{"action", "init"}, {"seed", spec.seed}, {"mipp_version", MIPP_VERSION}}});
+  return m;
+}
+
+io::Model load_or_build(const ModelSource& source, const GlobalOptions& global) {
+  if (!source.file.empty()) return io::load_model(source.file);
+  MIPP_CHECK(!source.zoo_name.empty(), kInvalidArgument, "no model: give a model file or --model NAME");
+  const models::ModelSpec spec = zoo_spec(source, global);
+  return {models::build_model(spec), fresh_metadata(spec)};
+}
+
+std::string version_string() {
+  return fmt::format("mipp {} (commit {}), LibTorch {}.{}.{}", MIPP_VERSION, MIPP_GIT_COMMIT, TORCH_VERSION_MAJOR,
+                     TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
+}
+
+nlohmann::json run_info(int threads) {
+  return {{"mipp_version", MIPP_VERSION},
+          {"git_commit", MIPP_GIT_COMMIT},
+          {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
+          {"threads", threads}};
+}
+
+}  // namespace mipp::cli

@@ -1,0 +1,59 @@
+// What every subcommand shares: global options (threads, seed), the model source options
+// (a model file, or a fresh zoo model from --model and its spec flags), run information for
+// reports, and small parsers whose errors name the option.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+#include "mipp/io/model_file.h"
+#include "mipp/models/zoo.h"
+
+namespace mipp::cli {
+
+struct GlobalOptions {
+  int threads = 0;  // intra-op threads; 0 = all hardware threads
+  uint64_t seed = util::kDefaultSeed;
+};
+
+// Adds --threads and --seed to the top-level app (subcommands inherit them through fallthrough).
+void add_global_options(CLI::App& app, GlobalOptions& global);
+
+// Applies --threads to LibTorch and returns the number in effect (reports record it).
+int apply_threads(const GlobalOptions& global);
+
+// Either a model file (positional) or --model NAME with the zoo spec flags.
+struct ModelSource {
+  std::string file;
+  std::string zoo_name;
+  int64_t num_classes = 10;
+  std::string input_shape;  // "C,H,W" or "F"; empty = the model's default
+  double width = 1.0;
+  std::string hidden;       // "300,100"
+  bool small_stem = false;
+};
+
+// Adds --model, --num-classes, --input-shape, --width, --hidden, --small-stem to `cmd`, and the
+// positional MODEL.pt when `with_file` is true.
+void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file);
+
+// The zoo spec from the flags, seed from the global options. Throws Error naming the flag.
+models::ModelSpec zoo_spec(const ModelSource& source, const GlobalOptions& global);
+
+// Loads the file, or builds the zoo model with metadata describing how it was made.
+io::Model load_or_build(const ModelSource& source, const GlobalOptions& global);
+
+// Metadata of a freshly built zoo model.
+io::ModelMetadata fresh_metadata(const models::ModelSpec& spec);
+
+// "3,32,32" -> {3, 32, 32}. Throws Error(kInvalidArgument) naming `option`.
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option);
+
+// mipp version and commit, LibTorch version, threads: recorded in every report.
+nlohmann::json run_info(int threads);
+std::string version_string();
+
+}  // namespace mipp::cli

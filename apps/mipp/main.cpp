@@ -1,0 +1,39 @@
+// mipp — structured pruning of neural networks. This file only wires subcommands together and
+// translates errors into one line on stderr and an exit code:
+//   0 success (--help, --version too), 2 bad input, 3 environment (cannot write), 1 a bug.
+#include <c10/util/Exception.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "mipp/util/error.h"
+
+int main(int argc, char** argv) {
+  using namespace mipp::cli;
+  CLI::App app{"mipp: structured pruning of neural networks on LibTorch", "mipp"};
+  app.set_version_flag("--version", version_string());
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `mipp inspect m.pt --threads 2`
+  GlobalOptions global;
+  add_global_options(app, global);
+  add_inspect_command(app, global);
+  add_export_command(app, global);
+  add_demo_command(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version or the parse error
+    return code == 0 ? 0 : 2;
+  } catch (const mipp::Error& e) {
+    std::cerr << "mipp: error: " << e.what() << "\n";
+    return e.kind() == mipp::ErrorKind::kIo ? 3 : 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "mipp: internal error (LibTorch): " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "mipp: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,27 @@
+// Exact parameter and multiply-accumulate (MAC) counts of a Network, per node and in total.
+//
+// Convention (docs/USAGE.md, "Counting"): one multiply-accumulate is 1 MAC, counted per sample.
+//   conv2d : out_C * out_H * out_W * (in_C / groups) * kH * kW
+//   linear : in_features * out_features
+// Bias additions, batch-norm, activations, pooling, additions and concatenations count 0 MACs
+// (batch-norm folds into the preceding conv at inference). Parameters are the learnable tensors
+// (weights, biases, batch-norm affine weight and bias); running statistics are buffers, not params.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "mipp/graph/network.h"
+
+namespace mipp::graph {
+
+struct Cost {
+  int64_t params = 0;
+  int64_t macs = 0;
+};
+
+Cost node_cost(const Network& net, int id);
+std::vector<Cost> node_costs(const Network& net);  // indexed by node id
+Cost total_cost(const Network& net);
+
+}  // namespace mipp::graph

@@ -1,0 +1,153 @@
+#include "mipp/graph/forward.h"
+
+#include <torch/torch.h>
+
+#include "mipp/util/error.h"
+#include "mipp/util/overloaded.h"
+
+namespace mipp::graph {
+
+namespace {
+
+using util::Overloaded;
+
+// Resolves a node's parameter: the caller's substitute if given, else the network's own tensor.
+class ParamSource {
+ public:
+  explicit ParamSource(const std::unordered_map<std::string, at::Tensor>* subs) : subs_(subs) {}
+
+  at::Tensor get(const Node& node, const std::string& key) const {
+    auto own = node.params.find(key);
+    if (own == node.params.end()) return {};  // an optional parameter (bias) the node does not have
+    if (subs_ != nullptr) {
+      auto it = subs_->find(node.name + "." + key);
+      if (it != subs_->end()) {
+        MIPP_CHECK(it->second.sizes() == own->second.sizes(), kInvalidArgument,
+                   "substituted parameter {}.{}: shape differs from the network's", node.name, key);
+        return it->second;
+      }
+    }
+    return own->second;
+  }
+
+ private:
+  const std::unordered_map<std::string, at::Tensor>* subs_;
+};
+
+at::Tensor dropout(const at::Tensor& x, double p, const ForwardOptions& opt) {
+  if (!opt.training || p == 0) return x;
+  const c10::optional<at::Generator> gen =
+      opt.generator ? c10::optional<at::Generator>(*opt.generator) : c10::nullopt;
+  auto keep = torch::empty_like(x).bernoulli_(1.0 - p, gen);
+  return x * keep / (1.0 - p);
+}
+
+at::Tensor apply_op(const Node& node, const std::vector<at::Tensor>& in, const ParamSource& params,
+                    const ForwardOptions& opt) {
+  return std::visit(
+      Overloaded{
+          [&](const InputOp&) -> at::Tensor { return in.at(0); },
+          [&](const Conv2dOp& c) -> at::Tensor {
+            return torch::conv2d(in[0], params.get(node, "weight"), params.get(node, "bias"),
+                                 {c.stride[0], c.stride[1]}, {c.padding[0], c.padding[1]},
+                                 {c.dilation[0], c.dilation[1]}, c.groups);
+          },
+          [&](const LinearOp&) -> at::Tensor {
+            return torch::linear(in[0], params.get(node, "weight"), params.get(node, "bias"));
+          },
+          [&](const BatchNormOp& b) -> at::Tensor {
+            const bool track = opt.training && opt.update_running_stats;
+            // Without tracking, batch_norm must not see the running buffers or it would update them.
+            at::Tensor mean = (!opt.training || track) ? node.buffers.at("running_mean") : at::Tensor();
+            at::Tensor var = (!opt.training || track) ? node.buffers.at("running_var") : at::Tensor();
+            return torch::batch_norm(in[0], params.get(node, "weight"), params.get(node, "bias"), mean, var,
+                                     opt.training, b.momentum, b.eps, /*cudnn_enabled=*/true);
+          },
+          [&](const ActivationOp& a) -> at::Tensor {
+            switch (a.kind) {
+              case ActivationKind::kRelu: return torch::relu(in[0]);
+              case ActivationKind::kLeakyRelu: return torch::leaky_relu(in[0], a.negative_slope);
+              case ActivationKind::kGelu: return torch::gelu(in[0]);
+              case ActivationKind::kSigmoid: return torch::sigmoid(in[0]);
+              case ActivationKind::kTanh: return torch::tanh(in[0]);
+            }
+            MIPP_FAIL(kNotSupported, "node {}: unknown activation", node.name);
+          },
+          [&](const MaxPoolOp& p) -> at::Tensor {
+            return torch::max_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
+                                     {p.padding[0], p.padding[1]});
+          },
+          [&](const AvgPoolOp& p) -> at::Tensor {
+            return torch::avg_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
+                                     {p.padding[0], p.padding[1]});
+          },
+          [&](const AdaptiveAvgPoolOp& p) -> at::Tensor {
+            return torch::adaptive_avg_pool2d(in[0], {p.output_size[0], p.output_size[1]});
+          },
+          [&](const FlattenOp&) -> at::Tensor { return torch::flatten(in[0], 1); },
+          [&](const AddOp&) -> at::Tensor {
+            at::Tensor sum = in[0];
+            for (size_t i = 1; i < in.size(); ++i) sum = sum + in[i];
+            return sum;
+          },
+          [&](const ConcatOp&) -> at::Tensor { return torch::cat(in, 1); },
+          [&](const DropoutOp& d) -> at::Tensor { return dropout(in[0], d.p, opt); },
+          [&](const IdentityOp&) -> at::Tensor { return in[0]; },
+      },
+      node.op);
+}
+
+// Multiplies x [N, C, ...] by mask [C] along the channel dimension.
+at::Tensor apply_mask(const Node& node, const at::Tensor& x, const at::Tensor& mask) {
+  const int64_t channels = node.out_shape.front();
+  MIPP_CHECK(mask.dim() == 1 && mask.size(0) == channels, kInvalidArgument,
+             "mask for node {}: expected [{}] entries, got [{}]", node.name, channels,
+             fmt::join(mask.sizes(), ", "));
+  std::vector<int64_t> view(x.dim(), 1);
+  view[1] = channels;
+  return x * mask.to(x.dtype()).view(view);
+}
+
+}  // namespace
+
+ForwardResult forward(const Network& net, const at::Tensor& input, const ForwardOptions& options) {
+  const Shape& in_shape = net.input_shape();
+  MIPP_CHECK(input.dim() == static_cast<int64_t>(in_shape.size()) + 1 &&
+                 std::equal(in_shape.begin(), in_shape.end(), input.sizes().begin() + 1),
+             kInvalidArgument, "forward: input of shape [{}] does not fit the network's input [N, {}]",
+             fmt::join(input.sizes(), ", "), fmt::join(in_shape, ", "));
+  for (int id : options.taps) net.node(id);  // throws on an unknown id
+  for (const auto& [id, mask] : options.masks) net.node(id);
+
+  // Free each value after its last reader unless it is tapped or is the output, so peak memory
+  // stays near the widest cut of the graph rather than the sum of all activations.
+  const int n = net.num_nodes();
+  std::vector<int> last_use(n, -1);
+  for (int i = 0; i < n; ++i) {
+    for (int j : net.node(i).inputs) last_use[j] = i;
+  }
+  std::vector<bool> keep(n, false);
+  keep[net.output()] = true;
+  for (int id : options.taps) keep[id] = true;
+
+  const ParamSource params(options.parameters);
+  std::vector<at::Tensor> values(n);
+  ForwardResult result;
+  for (int i = 0; i < n; ++i) {
+    const Node& node = net.node(i);
+    std::vector<at::Tensor> in;
+    in.reserve(node.inputs.size());
+    for (int j : node.inputs) in.push_back(values[j]);
+    at::Tensor out = i == 0 ? input : apply_op(node, in, params, options);
+    if (auto m = options.masks.find(i); m != options.masks.end()) out = apply_mask(node, out, m->second);
+    values[i] = out;
+    for (int j : node.inputs) {
+      if (last_use[j] == i && !keep[j]) values[j] = at::Tensor();
+    }
+  }
+  result.output = values[net.output()];
+  for (int id : options.taps) result.taps[id] = values[id];
+  return result;
+}
+
+}  // namespace mipp::graph

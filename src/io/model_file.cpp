@@ -1,0 +1,149 @@
+#include "mipp/io/model_file.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "io/network_json.h"
+#include "io/torchscript_source.h"
+#include "mipp/util/atomic_file.h"
+#include "mipp/util/error.h"
+
+namespace mipp::io {
+
+namespace {
+
+using nlohmann::json;
+
+// TorchScript class names must be identifiers; the architecture name is the readable part.
+std::string class_name(const std::string& architecture) {
+  std::string name = "Model";
+  for (char c : architecture) {
+    if (std::isalnum(static_cast<unsigned char>(c))) name += c;
+  }
+  return "__torch__.mipp." + name;
+}
+
+json metadata_to_json(const graph::Network& net, const ModelMetadata& m, const AttributeNames& names) {
+  return {{"format", "mipp-model"},
+          {"format_version", kFormatVersion},
+          {"mipp_version", MIPP_VERSION},
+          {"architecture", m.architecture},
+          {"input_shape", net.input_shape()},
+          {"num_classes", net.output_shape().front()},
+          {"dataset", m.dataset},
+          {"normalization", m.normalization},
+          {"build", m.build},
+          {"history", m.history},
+          {"graph", network_to_json(net, names)}};
+}
+
+torch::jit::Module to_module(const graph::Network& net, const ModelMetadata& metadata, const AttributeNames& names) {
+  torch::jit::Module module(class_name(metadata.architecture));
+  for (int id = 0; id < net.num_nodes(); ++id) {
+    const graph::Node& node = net.node(id);
+    for (const auto& [key, t] : node.params) {
+      module.register_parameter(names[id].at(key), t.detach(), /*is_buffer=*/false);
+    }
+    for (const auto& [key, t] : node.buffers) module.register_buffer(names[id].at(key), t.detach());
+  }
+  // Saved in eval mode: users loading the file for inference get batch-norm running statistics.
+  if (!module.hasattr("training")) module.register_attribute("training", c10::BoolType::get(), false);
+  module.define(forward_source(net, names));
+  module.eval();
+  return module;
+}
+
+}  // namespace
+
+void to_json(json& j, const Normalization& n) { j = {{"mean", n.mean}, {"std", n.std}}; }
+
+void from_json(const json& j, Normalization& n) {
+  n.mean = j.value("mean", std::vector<double>{});
+  n.std = j.value("std", std::vector<double>{});
+}
+
+void save_model(const std::string& path, const graph::Network& net, const ModelMetadata& metadata) {
+  const AttributeNames names = make_attribute_names(net);
+  torch::jit::Module module = to_module(net, metadata, names);
+  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, metadata_to_json(net, metadata, names).dump(1)}};
+  util::write_atomically(path, [&](const std::string& temp) {
+    try {
+      module.save(temp, extra);
+    } catch (const c10::Error& e) {
+      MIPP_FAIL(kIo, "{}: cannot write model file: {}", path, e.what_without_backtrace());
+    }
+  });
+}
+
+Model load_model(const std::string& path) {
+  std::error_code ec;
+  MIPP_CHECK(std::filesystem::is_regular_file(path, ec), kNotFound, "{}: no such model file", path);
+
+  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, ""}};
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, torch::kCPU, extra);
+  } catch (const c10::Error& e) {
+    std::string why = e.what_without_backtrace();
+    why = why.substr(0, why.find('\n'));
+    MIPP_FAIL(kCorruption, "{}: not a readable TorchScript archive ({})", path, why);
+  }
+  const std::string& text = extra.at(kMetadataEntry);
+  MIPP_CHECK(!text.empty(), kNotSupported,
+             "{}: a TorchScript file without mipp metadata; importing PyTorch models is not supported yet", path);
+
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    MIPP_FAIL(kCorruption, "{}: {} is not valid JSON: {}", path, kMetadataEntry, e.what());
+  }
+  const int version = j.value("format_version", 0);
+  MIPP_CHECK(j.value("format", "") == "mipp-model" && version >= 1, kCorruption, "{}: {} is not mipp model metadata",
+             path, kMetadataEntry);
+  MIPP_CHECK(version <= kFormatVersion, kNotSupported,
+             "{}: model format version {} is newer than this mipp reads ({}); upgrade mipp", path, version,
+             kFormatVersion);
+
+  AttributeNames names;
+  graph::Network net = [&] {
+    try {
+      return network_from_json(j.at("graph"), names);
+    } catch (const Error& e) {
+      MIPP_FAIL(kCorruption, "{}: {}", path, e.what());
+    } catch (const json::exception& e) {
+      MIPP_FAIL(kCorruption, "{}: graph metadata: {}", path, e.what());
+    }
+  }();
+  for (int id = 0; id < net.num_nodes(); ++id) {
+    const graph::Node& node = net.node(id);
+    MIPP_CHECK(names[id].size() == node.params.size() + node.buffers.size(), kCorruption,
+               "{}: node {} lists {} tensors, its op has {}", path, node.name, names[id].size(),
+               node.params.size() + node.buffers.size());
+    for (const auto& [key, attr] : names[id]) {
+      MIPP_CHECK(module.hasattr(attr), kCorruption, "{}: tensor {}.{} (attribute {}) is missing", path,
+                 net.node(id).name, key, attr);
+      const at::Tensor t = module.attr(attr).toTensor().detach();
+      MIPP_CHECK(t.scalar_type() == torch::kFloat32, kNotSupported, "{}: tensor {}.{} is {}, mipp reads float32",
+                 path, net.node(id).name, key, c10::toString(t.scalar_type()));
+      try {
+        net.set_tensor(id, key, t);
+      } catch (const Error& e) {
+        MIPP_FAIL(kCorruption, "{}: {}", path, e.what());
+      }
+    }
+  }
+
+  Model model{std::move(net), {}};
+  ModelMetadata& m = model.metadata;
+  m.architecture = j.value("architecture", "");
+  m.dataset = j.value("dataset", "");
+  m.normalization = j.value("normalization", Normalization{});
+  m.build = j.value("build", json::object());
+  m.history = j.value("history", json::array());
+  return model;
+}
+
+}  // namespace mipp::io

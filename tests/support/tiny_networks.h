@@ -1,0 +1,19 @@
+// Tiny hand-checkable networks for tests.
+#pragma once
+
+#include "mipp/graph/network.h"
+
+namespace mipp::testing {
+
+// Every op kind once, with a residual add and a concat:
+//   input [3,8,8] -> conv a (4, 3x3 pad 1) -> bn -> relu ----------+-> add -> concat(with conv c) ->
+//                   conv b (4, 3x3 pad 1, groups 2) -> leaky_relu -+
+//   -> max_pool -> avg_pool -> gelu -> sigmoid -> tanh -> dropout -> identity -> adaptive pool 1x1
+//   -> flatten -> linear 5 -> bn1d -> linear 3
+// Weights drawn from `seed`, batch-norm statistics non-trivial.
+graph::Network all_ops_network(uint64_t seed = 0);
+
+// input [2] -> linear 3 -> relu -> linear 2, with integer weights for hand computation.
+graph::Network two_layer_mlp();
+
+}  // namespace mipp::testing
