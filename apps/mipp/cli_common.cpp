@@ -6,19 +6,22 @@
 #include <thread>
 
 #include "mipp/util/error.h"
+#include "mipp/util/version.h"
 
 namespace mipp::cli {
 
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--threads", global.threads, "intra-op threads (0 = all hardware threads)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--seed", global.seed, "seed deciding all randomness")->capture_default_str();
 }
 
-int apply_threads(const GlobalOptions& global) {
-  const int threads = global.threads > 0 ? global.threads : std::max(1u, std::thread::hardware_concurrency());
+int apply_global_options(const GlobalOptions& global) {
+  const int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+  // A backstop only: library code takes its generators explicitly and never reads the global one.
+  torch::manual_seed(global.seed);
   return threads;
 }
 
@@ -79,7 +82,7 @@ io::ModelMetadata fresh_metadata(const models::ModelSpec& spec) {
   io::ModelMetadata m;
   m.architecture = spec.name;
   m.build = spec;
-  m.history = nlohmann::json::array({{{"action", "init"}, {"seed", spec.seed}, {"mipp_version", MIPP_VERSION}}});
+  m.history = nlohmann::json::array({{{"action", "init"}, {"seed", spec.seed}, {"mipp_version", util::mipp_version()}}});
   return m;
 }
 
@@ -91,13 +94,13 @@ io::Model load_or_build(const ModelSource& source, const GlobalOptions& global) 
 }
 
 std::string version_string() {
-  return fmt::format("mipp {} (commit {}), LibTorch {}.{}.{}", MIPP_VERSION, MIPP_GIT_COMMIT, TORCH_VERSION_MAJOR,
+  return fmt::format("mipp {} (commit {}), LibTorch {}.{}.{}", util::mipp_version(), util::git_commit(), TORCH_VERSION_MAJOR,
                      TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
 }
 
 nlohmann::json run_info(int threads) {
-  return {{"mipp_version", MIPP_VERSION},
-          {"git_commit", MIPP_GIT_COMMIT},
+  return {{"mipp_version", util::mipp_version()},
+          {"git_commit", util::git_commit()},
           {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
           {"threads", threads}};
 }

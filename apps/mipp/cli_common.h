@@ -22,8 +22,9 @@ struct GlobalOptions {
 // Adds --threads and --seed to the top-level app (subcommands inherit them through fallthrough).
 void add_global_options(CLI::App& app, GlobalOptions& global);
 
-// Applies --threads to LibTorch and returns the number in effect (reports record it).
-int apply_threads(const GlobalOptions& global);
+// Applies --threads to LibTorch (returns the number in effect; reports record it) and seeds
+// LibTorch's global generator with --seed.
+int apply_global_options(const GlobalOptions& global);
 
 // Either a model file (positional) or --model NAME with the zoo spec flags.
 struct ModelSource {

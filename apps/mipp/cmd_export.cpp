@@ -20,7 +20,7 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
   cmd->get_option("--model")->required();
   cmd->add_option("--out", opt->out, "output model file (.pt)")->required();
   cmd->callback([opt, &global] {
-    apply_threads(global);
+    apply_global_options(global);
     const io::Model model = load_or_build(opt->source, global);
     io::save_model(opt->out, model.network, model.metadata);
     const graph::Cost cost = graph::total_cost(model.network);

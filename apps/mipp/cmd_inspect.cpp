@@ -24,7 +24,7 @@ void list_zoo() {
 
 void run_inspect(const InspectOptions& opt, const GlobalOptions& global) {
   if (opt.list) return list_zoo();
-  const int threads = apply_threads(global);
+  const int threads = apply_global_options(global);
   const io::Model model = load_or_build(opt.source, global);
   const report::LayerTable table = report::layer_table(model.network);
   if (opt.json) {

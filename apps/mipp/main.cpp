@@ -23,8 +23,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, version or the parse error
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "mipp: error: " << e.what() << " (see mipp --help)\n";
+    return 2;
   } catch (const mipp::Error& e) {
     std::cerr << "mipp: error: " << e.what() << "\n";
     return e.kind() == mipp::ErrorKind::kIo ? 3 : 2;

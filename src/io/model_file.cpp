@@ -3,12 +3,15 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 
 #include "io/network_json.h"
 #include "io/torchscript_source.h"
 #include "mipp/util/atomic_file.h"
 #include "mipp/util/error.h"
+#include "mipp/util/version.h"
 
 namespace mipp::io {
 
@@ -18,17 +21,16 @@ using nlohmann::json;
 
 // TorchScript class names must be identifiers; the architecture name is the readable part.
 std::string class_name(const std::string& architecture) {
-  std::string name = "Model";
-  for (char c : architecture) {
-    if (std::isalnum(static_cast<unsigned char>(c))) name += c;
-  }
+  std::string name;
+  for (char c : architecture) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) name = "model_" + name;
   return "__torch__.mipp." + name;
 }
 
 json metadata_to_json(const graph::Network& net, const ModelMetadata& m, const AttributeNames& names) {
   return {{"format", "mipp-model"},
           {"format_version", kFormatVersion},
-          {"mipp_version", MIPP_VERSION},
+          {"mipp_version", util::mipp_version()},
           {"architecture", m.architecture},
           {"input_shape", net.input_shape()},
           {"num_classes", net.output_shape().front()},
@@ -69,11 +71,16 @@ void save_model(const std::string& path, const graph::Network& net, const ModelM
   torch::jit::Module module = to_module(net, metadata, names);
   torch::jit::ExtraFilesMap extra = {{kMetadataEntry, metadata_to_json(net, metadata, names).dump(1)}};
   util::write_atomically(path, [&](const std::string& temp) {
+    // Saving through a stream names the archive's top folder "archive" rather than after the
+    // temp file, so equal models give byte-identical files.
+    std::ofstream out(temp, std::ios::binary);
     try {
-      module.save(temp, extra);
+      module.save(out, extra);
     } catch (const c10::Error& e) {
       MIPP_FAIL(kIo, "{}: cannot write model file: {}", path, e.what_without_backtrace());
     }
+    out.close();
+    MIPP_CHECK(out.good(), kIo, "{}: cannot write model file (disk full?)", path);
   });
 }
 
@@ -100,9 +107,11 @@ Model load_model(const std::string& path) {
   } catch (const json::exception& e) {
     MIPP_FAIL(kCorruption, "{}: {} is not valid JSON: {}", path, kMetadataEntry, e.what());
   }
-  const int version = j.value("format_version", 0);
-  MIPP_CHECK(j.value("format", "") == "mipp-model" && version >= 1, kCorruption, "{}: {} is not mipp model metadata",
-             path, kMetadataEntry);
+  const bool is_mipp = j.is_object() && j.value("format", json()) == "mipp-model" &&
+                       j.value("format_version", json()).is_number_integer();
+  MIPP_CHECK(is_mipp, kCorruption, "{}: {} is not mipp model metadata", path, kMetadataEntry);
+  const int version = j.at("format_version").get<int>();
+  MIPP_CHECK(version >= 1, kCorruption, "{}: {} has format version {}", path, kMetadataEntry, version);
   MIPP_CHECK(version <= kFormatVersion, kNotSupported,
              "{}: model format version {} is newer than this mipp reads ({}); upgrade mipp", path, version,
              kFormatVersion);
@@ -138,11 +147,15 @@ Model load_model(const std::string& path) {
 
   Model model{std::move(net), {}};
   ModelMetadata& m = model.metadata;
-  m.architecture = j.value("architecture", "");
-  m.dataset = j.value("dataset", "");
-  m.normalization = j.value("normalization", Normalization{});
-  m.build = j.value("build", json::object());
-  m.history = j.value("history", json::array());
+  try {
+    m.architecture = j.value("architecture", "");
+    m.dataset = j.value("dataset", "");
+    m.normalization = j.value("normalization", Normalization{});
+    m.build = j.value("build", json::object());
+    m.history = j.value("history", json::array());
+  } catch (const json::exception& e) {
+    MIPP_FAIL(kCorruption, "{}: {}: {}", path, kMetadataEntry, e.what());
+  }
   return model;
 }
 

@@ -2,6 +2,7 @@
 // input width from the graph so model code only states what changes (output widths, strides).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 

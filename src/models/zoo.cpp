@@ -14,8 +14,12 @@ namespace {
 
 using BuildFn = std::function<graph::Network(const ModelSpec&)>;
 
+// Which spec fields a model understands: anything else the user sets is an error, not ignored.
+enum class Family { kMlp, kLenet, kVgg, kResnetCifar, kResnetImagenet };
+
 struct Entry {
   ZooEntry info;
+  Family family;
   BuildFn build;
   std::vector<int64_t> default_hidden;  // mlp presets only
 };
@@ -25,22 +29,27 @@ const std::vector<Entry>& table() {
   const graph::Shape mnist = {1, 28, 28};
   const graph::Shape cifar = {3, 32, 32};
   const graph::Shape imagenet = {3, 224, 224};
+  using F = Family;
   static const std::vector<Entry> entries = {
-      {{"mlp", "fully connected net, hidden widths from --hidden (default 256,256)", mnist}, build_mlp, {256, 256}},
-      {{"lenet300", "LeNet-300-100: mlp with hidden widths 300,100", mnist}, build_mlp, {300, 100}},
-      {{"lenet5", "LeNet-5: conv 6, conv 16, fc 120, 84", mnist}, build_lenet5, {}},
-      {{"vgg11", "VGG-11 with batch-norm, CIFAR style", cifar}, build_vgg, {}},
-      {{"vgg13", "VGG-13 with batch-norm, CIFAR style", cifar}, build_vgg, {}},
-      {{"vgg16", "VGG-16 with batch-norm, CIFAR style", cifar}, build_vgg, {}},
-      {{"vgg19", "VGG-19 with batch-norm, CIFAR style", cifar}, build_vgg, {}},
-      {{"resnet20", "CIFAR ResNet-20 (3 basic blocks per stage)", cifar}, build_resnet_cifar, {}},
-      {{"resnet32", "CIFAR ResNet-32 (5 basic blocks per stage)", cifar}, build_resnet_cifar, {}},
-      {{"resnet56", "CIFAR ResNet-56 (9 basic blocks per stage)", cifar}, build_resnet_cifar, {}},
-      {{"resnet110", "CIFAR ResNet-110 (18 basic blocks per stage)", cifar}, build_resnet_cifar, {}},
-      {{"resnet18", "ResNet-18, ImageNet layout (--small-stem for 32x32)", imagenet}, build_resnet_imagenet, {}},
-      {{"resnet34", "ResNet-34, ImageNet layout (--small-stem for 32x32)", imagenet}, build_resnet_imagenet, {}},
-      {{"resnet50", "ResNet-50 (bottleneck), ImageNet layout (--small-stem for 32x32)", imagenet},
+      {{"mlp", "fully connected net, hidden widths from --hidden (default 256,256)", mnist}, F::kMlp, build_mlp,
+       {256, 256}},
+      {{"lenet300", "LeNet-300-100: mlp with hidden widths 300,100", mnist}, F::kMlp, build_mlp, {300, 100}},
+      {{"lenet5", "LeNet-5: conv 6, conv 16, fc 120, 84", mnist}, F::kLenet, build_lenet5, {}},
+      {{"vgg11", "VGG-11 with batch-norm, CIFAR style", cifar}, F::kVgg, build_vgg, {}},
+      {{"vgg13", "VGG-13 with batch-norm, CIFAR style", cifar}, F::kVgg, build_vgg, {}},
+      {{"vgg16", "VGG-16 with batch-norm, CIFAR style", cifar}, F::kVgg, build_vgg, {}},
+      {{"vgg19", "VGG-19 with batch-norm, CIFAR style", cifar}, F::kVgg, build_vgg, {}},
+      {{"resnet20", "CIFAR ResNet-20 (3 basic blocks per stage)", cifar}, F::kResnetCifar, build_resnet_cifar, {}},
+      {{"resnet32", "CIFAR ResNet-32 (5 basic blocks per stage)", cifar}, F::kResnetCifar, build_resnet_cifar, {}},
+      {{"resnet56", "CIFAR ResNet-56 (9 basic blocks per stage)", cifar}, F::kResnetCifar, build_resnet_cifar, {}},
+      {{"resnet110", "CIFAR ResNet-110 (18 basic blocks per stage)", cifar}, F::kResnetCifar, build_resnet_cifar,
+       {}},
+      {{"resnet18", "ResNet-18, ImageNet layout (--small-stem for 32x32)", imagenet}, F::kResnetImagenet,
        build_resnet_imagenet, {}},
+      {{"resnet34", "ResNet-34, ImageNet layout (--small-stem for 32x32)", imagenet}, F::kResnetImagenet,
+       build_resnet_imagenet, {}},
+      {{"resnet50", "ResNet-50 (bottleneck), ImageNet layout (--small-stem for 32x32)", imagenet},
+       F::kResnetImagenet, build_resnet_imagenet, {}},
   };
   return entries;
 }
@@ -53,8 +62,6 @@ const Entry& find_entry(const std::string& name) {
   for (const Entry& e : table()) names.push_back(e.info.name);
   MIPP_FAIL(kNotFound, "unknown model '{}'; the zoo has: {}", name, fmt::join(names, ", "));
 }
-
-bool is_mlp(const Entry& e) { return !e.default_hidden.empty(); }
 
 }  // namespace
 
@@ -74,12 +81,18 @@ ModelSpec resolve(const ModelSpec& spec) {
   if (out.hidden.empty()) out.hidden = entry.default_hidden;
   MIPP_CHECK(out.num_classes >= 2, kInvalidArgument, "num_classes {}: must be at least 2", out.num_classes);
   MIPP_CHECK(out.width > 0 && out.width <= 16, kInvalidArgument, "width {}: must be in (0, 16]", out.width);
-  MIPP_CHECK(is_mlp(entry) || spec.hidden.empty(), kInvalidArgument,
+  const Family family = entry.family;
+  MIPP_CHECK(family == Family::kMlp || spec.hidden.empty(), kInvalidArgument,
              "hidden widths apply to mlp models only, not {}", spec.name);
+  MIPP_CHECK(family == Family::kVgg || family == Family::kResnetCifar || family == Family::kResnetImagenet ||
+                 spec.width == 1.0,
+             kInvalidArgument, "width {}: applies to vgg and resnet models only, not {}", spec.width, spec.name);
+  MIPP_CHECK(family == Family::kResnetImagenet || !spec.small_stem, kInvalidArgument,
+             "small stem applies to resnet18, resnet34 and resnet50 only, not {}", spec.name);
   for (int64_t h : out.hidden) {
     MIPP_CHECK(h > 0, kInvalidArgument, "hidden width {}: must be positive", h);
   }
-  if (!is_mlp(entry)) {
+  if (family != Family::kMlp) {
     MIPP_CHECK(out.input_shape.size() == 3, kInvalidArgument, "{}: input shape must be C,H,W, got [{}]", spec.name,
                fmt::join(out.input_shape, ", "));
   }

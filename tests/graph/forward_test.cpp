@@ -27,17 +27,18 @@ const at::Tensor& buffer(const Network& net, const char* node, const char* key) 
 // The all-ops network written out with torch functions, as an independent reference.
 at::Tensor reference_forward(const Network& n, const at::Tensor& x) {
   namespace F = torch::nn::functional;
+  const std::vector<int64_t> one = {1, 1}, two = {2, 2}, three = {3, 3}, zero = {0, 0};
   auto bn = [&](const at::Tensor& v, const char* name) {
     return torch::batch_norm(v, param(n, name, "weight"), param(n, name, "bias"), buffer(n, name, "running_mean"),
                              buffer(n, name, "running_var"), false, 0.1, 1e-5, false);
   };
-  at::Tensor a = torch::relu(bn(torch::conv2d(x, param(n, "conv_a", "weight"), param(n, "conv_a", "bias"), 1, 1), "bn_a"));
-  at::Tensor b = torch::leaky_relu(torch::conv2d(a, param(n, "conv_b", "weight"), {}, 1, 1, 1, 2), 0.2);
+  at::Tensor a = torch::relu(bn(torch::conv2d(x, param(n, "conv_a", "weight"), param(n, "conv_a", "bias"), one, one), "bn_a"));
+  at::Tensor b = torch::leaky_relu(torch::conv2d(a, param(n, "conv_b", "weight"), at::Tensor(), one, one, one, 2), 0.2);
   at::Tensor s = a + b;
-  at::Tensor c = torch::conv2d(s, param(n, "conv_c", "weight"), param(n, "conv_c", "bias"), 1, 0, 2);
+  at::Tensor c = torch::conv2d(s, param(n, "conv_c", "weight"), param(n, "conv_c", "bias"), one, zero, two);
   at::Tensor p = torch::cat({s, c}, 1);
-  p = torch::max_pool2d(p, 3, 2, 1);
-  p = torch::avg_pool2d(p, 2, 1);
+  p = torch::max_pool2d(p, three, two, one);
+  p = torch::avg_pool2d(p, two, one);
   p = torch::tanh(torch::sigmoid(torch::gelu(p)));
   p = torch::flatten(torch::adaptive_avg_pool2d(p, {1, 1}), 1);
   p = torch::linear(p, param(n, "fc1", "weight"), param(n, "fc1", "bias"));

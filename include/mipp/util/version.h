@@ -1,0 +1,9 @@
+// Version of mipp and the git commit it was built from, recorded in model files and reports.
+#pragma once
+
+namespace mipp::util {
+
+const char* mipp_version();  // "0.1.0"
+const char* git_commit();    // short hash, "unknown" outside a git checkout
+
+}  // namespace mipp::util
