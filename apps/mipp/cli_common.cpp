@@ -10,6 +10,15 @@
 
 namespace mipp::cli {
 
+CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description,
+                      const std::string& examples) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->footer(examples + "\nGlobal options (before or after the subcommand):\n"
+                         "  --threads N   intra-op threads (default 0 = all hardware threads)\n"
+                         "  --seed S      seed deciding all randomness (default 0)");
+  return cmd;
+}
+
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--threads", global.threads, "intra-op threads (0 = all hardware threads)")
       ->check(CLI::Range(0, 4096))

@@ -19,6 +19,10 @@ struct GlobalOptions {
   uint64_t seed = util::kDefaultSeed;
 };
 
+// Adds a subcommand whose help ends with `examples` and a reminder of the global options.
+CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description,
+                      const std::string& examples);
+
 // Adds --threads and --seed to the top-level app (subcommands inherit them through fallthrough).
 void add_global_options(CLI::App& app, GlobalOptions& global);
 

@@ -61,7 +61,8 @@ void run_demo(const DemoOptions& opt, const GlobalOptions& global) {
 
 void add_demo_command(CLI::App& app, GlobalOptions& global) {
   auto opt = std::make_shared<DemoOptions>();
-  CLI::App* cmd = app.add_subcommand("demo", "the main job: build, save and reload LeNet-5 for Fashion-MNIST");
+  CLI::App* cmd = add_command(app, "demo", "the main job: build, save and reload LeNet-5 for Fashion-MNIST",
+                              "Example:\n  mipp demo --out-dir /tmp/mipp-demo\n");
   cmd->add_option("--out-dir", opt->out_dir, "folder for the demo's files")->capture_default_str();
   cmd->callback([opt, &global] { run_demo(*opt, global); });
 }

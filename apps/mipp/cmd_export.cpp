@@ -13,9 +13,9 @@ void add_export_command(CLI::App& app, GlobalOptions& global) {
     std::string out;
   };
   auto opt = std::make_shared<ExportOptions>();
-  CLI::App* cmd = app.add_subcommand("export", "write a freshly initialised zoo model as a TorchScript file");
-  cmd->footer("Example:\n  mipp export --model resnet20 --num-classes 100 --seed 3 --out resnet20.pt\n"
-              "The file opens in Python with torch.jit.load.");
+  CLI::App* cmd = add_command(app, "export", "write a freshly initialised zoo model as a TorchScript file",
+                              "Example:\n  mipp export --model resnet20 --num-classes 100 --seed 3 --out resnet20.pt\n"
+                              "The file opens in Python with torch.jit.load.\n");
   add_model_source_options(cmd, opt->source, /*with_file=*/false);
   cmd->get_option("--model")->required();
   cmd->add_option("--out", opt->out, "output model file (.pt)")->required();

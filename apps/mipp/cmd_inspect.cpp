@@ -48,8 +48,9 @@ void run_inspect(const InspectOptions& opt, const GlobalOptions& global) {
 
 void add_inspect_command(CLI::App& app, GlobalOptions& global) {
   auto opt = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "per-layer table of shapes, widths, params and MACs");
-  cmd->footer("Examples:\n  mipp inspect lenet5.pt\n  mipp inspect --model resnet20 --json\n  mipp inspect --list");
+  CLI::App* cmd = add_command(app, "inspect", "per-layer table of shapes, widths, params and MACs",
+                              "Examples:\n  mipp inspect lenet5.pt\n  mipp inspect --model resnet20 --json\n"
+                              "  mipp inspect --list\n");
   add_model_source_options(cmd, opt->source, /*with_file=*/true);
   cmd->add_flag("--json", opt->json, "machine-readable output on stdout");
   cmd->add_flag("--all", opt->all_nodes, "list every node, not only those with parameters or MACs");

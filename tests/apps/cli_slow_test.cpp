@@ -1,0 +1,126 @@
+// End-to-end runs of the mipp binary: help and version, inspect and export, and bad input, which
+// must give one clear line on stderr, exit code 2, and no output file.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace mipp {
+
+namespace {
+
+using testing::run_mipp;
+
+int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+// One error line naming `what`, exit code 2.
+void expect_bad_input(const testing::CommandResult& r, const std::string& what) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("mipp: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in: " << r.err;
+}
+
+}  // namespace
+
+TEST(Cli, VersionAndHelpExitZero) {
+  const auto version = run_mipp("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("mipp 0."), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("LibTorch"), std::string::npos);
+  for (const char* cmd : {"", "inspect ", "export ", "demo "}) {
+    const auto help = run_mipp(std::string(cmd) + "--help");
+    EXPECT_EQ(help.exit_code, 0) << cmd;
+    EXPECT_NE(help.out.find("--threads"), std::string::npos) << cmd << help.out;
+  }
+}
+
+TEST(Cli, NoSubcommandIsBadInput) { EXPECT_EQ(run_mipp("").exit_code, 2); }
+
+TEST(Cli, InspectJsonReportsCountsAndThreads) {
+  const auto r = run_mipp("inspect --model lenet5 --json --threads 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("params_total"), 61706);
+  EXPECT_EQ(j.at("macs_total"), 416520);
+  EXPECT_EQ(j.at("run").at("threads"), 2);
+  EXPECT_EQ(j.at("model").at("num_classes"), 10);
+  EXPECT_EQ(j.at("layers").at(1).at("name"), "conv1");
+}
+
+TEST(Cli, InspectTextShowsEveryWeightLayer) {
+  const auto r = run_mipp("inspect --model resnet20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("layer3.2.conv2"), std::string::npos);
+  EXPECT_NE(r.out.find("272474"), std::string::npos);
+}
+
+TEST(Cli, InspectListsTheZoo) {
+  const auto r = run_mipp("inspect --list");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("resnet110"), std::string::npos);
+}
+
+TEST(Cli, ExportWritesAFileInspectReads) {
+  testing::TempDir dir;
+  const auto e = run_mipp("export --model resnet20 --num-classes 100 --width 0.5 --seed 4 --out " + dir.file("r.pt"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto from_file = run_mipp("inspect " + dir.file("r.pt") + " --json");
+  const auto from_zoo = run_mipp("inspect --model resnet20 --num-classes 100 --width 0.5 --json");
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+  const nlohmann::json a = nlohmann::json::parse(from_file.out), b = nlohmann::json::parse(from_zoo.out);
+  EXPECT_EQ(a.at("layers"), b.at("layers"));
+  EXPECT_EQ(a.at("model").at("history").at(0).at("seed"), 4);
+}
+
+TEST(Cli, SameSeedWritesIdenticalFiles) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_mipp("export --model lenet5 --seed 9 --out " + dir.file("a.pt")).exit_code, 0);
+  ASSERT_EQ(run_mipp("export --model lenet5 --seed 9 --out " + dir.file("b.pt")).exit_code, 0);
+  EXPECT_EQ(testing::run_command("cmp " + dir.file("a.pt") + " " + dir.file("b.pt")).exit_code, 0);
+}
+
+TEST(Cli, MissingModelFile) { expect_bad_input(run_mipp("inspect /nonexistent/m.pt"), "/nonexistent/m.pt"); }
+
+TEST(Cli, FileThatIsNotTorchScript) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("notes.pt")) << "hello";
+  expect_bad_input(run_mipp("inspect " + dir.file("notes.pt")), "not a readable TorchScript archive");
+}
+
+TEST(Cli, UnknownModelNameWritesNothing) {
+  testing::TempDir dir;
+  expect_bad_input(run_mipp("export --model resnet21 --out " + dir.file("m.pt")), "unknown model 'resnet21'");
+  EXPECT_EQ(dir.num_entries(), 0);
+}
+
+TEST(Cli, BadOptionValuesNameTheOption) {
+  testing::TempDir dir;
+  expect_bad_input(run_mipp("export --model lenet5 --input-shape 1,x,28 --out " + dir.file("m.pt")), "--input-shape");
+  expect_bad_input(run_mipp("export --model lenet5 --num-classes 1 --out " + dir.file("m.pt")), "num_classes 1");
+  expect_bad_input(run_mipp("inspect --model lenet5 --threads -1"), "--threads");
+  expect_bad_input(run_mipp("inspect --model lenet5 --width 0.5"), "width 0.5");
+  expect_bad_input(run_mipp("export --model lenet5"), "--out");
+  EXPECT_EQ(dir.num_entries(), 0);
+}
+
+TEST(Cli, UnwritableOutputIsAnEnvironmentError) {
+  const auto r = run_mipp("export --model lenet5 --out /nonexistent/dir/m.pt");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("/nonexistent/dir/m.pt"), std::string::npos) << r.err;
+}
+
+TEST(Cli, DemoRoundTripsLeNet5) {
+  testing::TempDir dir;
+  const auto r = run_mipp("demo --out-dir " + dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("outputs identical"), std::string::npos);
+  EXPECT_NE(r.out.find("61706"), std::string::npos);
+  EXPECT_EQ(dir.num_entries(), 1);
+}
+
+}  // namespace mipp
