@@ -15,7 +15,8 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
   CLI::App* cmd = app.add_subcommand(name, description);
   cmd->footer(examples + "\nGlobal options (before or after the subcommand):\n"
                          "  --threads N   intra-op threads (default 0 = all hardware threads)\n"
-                         "  --seed S      seed deciding all randomness (default 0)");
+                         "  --seed S      seed deciding all randomness (default 0)\n"
+                         "  --log-format text|json, --quiet   progress on stderr");
   return cmd;
 }
 
@@ -24,6 +25,10 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--seed", global.seed, "seed deciding all randomness")->capture_default_str();
+  app.add_option("--log-format", global.log_format, "progress and per-epoch records on stderr: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_flag("-q,--quiet", global.quiet, "no progress bar or per-epoch lines (text format)");
 }
 
 int apply_global_options(const GlobalOptions& global) {
@@ -48,6 +53,20 @@ void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file
   zoo_only(cmd->add_option("--width", source.width, "channel width multiplier (vgg, resnet)")->capture_default_str());
   zoo_only(cmd->add_option("--hidden", source.hidden, "hidden widths of mlp, e.g. 300,100"));
   zoo_only(cmd->add_flag("--small-stem", source.small_stem, "resnet18/34/50: 3x3 stem without max-pool"));
+}
+
+void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split) {
+  cmd->add_option("--dataset", data.dataset, "fashion-mnist, mnist, cifar10 or cifar100")->capture_default_str();
+  cmd->add_option("--data", data.dir, "folder with the dataset's files (fashion-mnist: Debian's package by default)");
+  cmd->add_option("--limit", data.train_limit, "use only the first N training samples (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--test-limit", data.test_limit, "use only the first N test samples (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  if (with_val_split) {
+    cmd->add_option("--val-split", data.val_split, "fraction of the training set held out for validation")
+        ->check(CLI::Range(0.0, 0.99))
+        ->capture_default_str();
+  }
 }
 
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option) {

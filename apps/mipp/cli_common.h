@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mipp/io/model_file.h"
+#include "mipp/pipeline/prepare_data.h"
 #include "mipp/models/zoo.h"
 
 namespace mipp::cli {
@@ -17,13 +18,21 @@ namespace mipp::cli {
 struct GlobalOptions {
   int threads = 0;  // intra-op threads; 0 = all hardware threads
   uint64_t seed = util::kDefaultSeed;
+  std::string log_format = "text";  // progress and records on stderr: text or json
+  bool quiet = false;               // text format: no progress bar, no per-epoch lines
+};
+
+// Thrown by a subcommand to end with a specific exit code (130 after Ctrl-C) without an error line.
+struct ExitRequest {
+  int code;
 };
 
 // Adds a subcommand whose help ends with `examples` and a reminder of the global options.
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description,
                       const std::string& examples);
 
-// Adds --threads and --seed to the top-level app (subcommands inherit them through fallthrough).
+// Adds --threads, --seed, --log-format and --quiet to the top-level app (subcommands inherit them
+// through fallthrough).
 void add_global_options(CLI::App& app, GlobalOptions& global);
 
 // Applies --threads to LibTorch (returns the number in effect; reports record it) and seeds
@@ -53,6 +62,9 @@ io::Model load_or_build(const ModelSource& source, const GlobalOptions& global);
 
 // Metadata of a freshly built zoo model.
 io::ModelMetadata fresh_metadata(const models::ModelSpec& spec);
+
+// Adds --dataset, --data, --limit, --test-limit (and --val-split when `with_val_split`).
+void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split);
 
 // "3,32,32" -> {3, 32, 32}. Throws Error(kInvalidArgument) naming `option`.
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option);

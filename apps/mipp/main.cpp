@@ -18,10 +18,14 @@ int main(int argc, char** argv) {
   add_global_options(app, global);
   add_inspect_command(app, global);
   add_export_command(app, global);
+  add_train_command(app, global);
+  add_eval_command(app, global);
   add_demo_command(app, global);
 
   try {
     app.parse(argc, argv);
+  } catch (const ExitRequest& e) {
+    return e.code;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "mipp: error: " << e.what() << " (see mipp --help)\n";

@@ -59,17 +59,14 @@ torch::jit::Module to_module(const graph::Network& net, const ModelMetadata& met
 
 }  // namespace
 
-void to_json(json& j, const Normalization& n) { j = {{"mean", n.mean}, {"std", n.std}}; }
-
-void from_json(const json& j, Normalization& n) {
-  n.mean = j.value("mean", std::vector<double>{});
-  n.std = j.value("std", std::vector<double>{});
-}
-
-void save_model(const std::string& path, const graph::Network& net, const ModelMetadata& metadata) {
+void save_model(const std::string& path, const graph::Network& net, const ModelMetadata& metadata,
+                const ExtraEntries& extra_entries) {
   const AttributeNames names = make_attribute_names(net);
   torch::jit::Module module = to_module(net, metadata, names);
-  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, metadata_to_json(net, metadata, names).dump(1)}};
+  MIPP_CHECK(extra_entries.count(kMetadataEntry) == 0, kInvalidArgument, "extra entry name {} is reserved",
+             kMetadataEntry);
+  torch::jit::ExtraFilesMap extra(extra_entries.begin(), extra_entries.end());
+  extra[kMetadataEntry] = metadata_to_json(net, metadata, names).dump(1);
   util::write_atomically(path, [&](const std::string& temp) {
     // Saving through a stream names the archive's top folder "archive" rather than after the
     // temp file, so equal models give byte-identical files.
@@ -84,11 +81,14 @@ void save_model(const std::string& path, const graph::Network& net, const ModelM
   });
 }
 
-Model load_model(const std::string& path) {
+Model load_model(const std::string& path, const std::vector<std::string>& extra_entries) {
   std::error_code ec;
   MIPP_CHECK(std::filesystem::is_regular_file(path, ec), kNotFound, "{}: no such model file", path);
 
-  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, ""}};
+  // LibTorch leaves a requested entry untouched when the archive lacks it: a sentinel tells.
+  const std::string kAbsent = "\x01mipp:absent";
+  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, kAbsent}};
+  for (const std::string& name : extra_entries) extra[name] = kAbsent;
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, torch::kCPU, extra);
@@ -98,7 +98,7 @@ Model load_model(const std::string& path) {
     MIPP_FAIL(kCorruption, "{}: not a readable TorchScript archive ({})", path, why);
   }
   const std::string& text = extra.at(kMetadataEntry);
-  MIPP_CHECK(!text.empty(), kNotSupported,
+  MIPP_CHECK(text != kAbsent, kNotSupported,
              "{}: a TorchScript file without mipp metadata; importing PyTorch models is not supported yet", path);
 
   json j;
@@ -145,12 +145,15 @@ Model load_model(const std::string& path) {
     }
   }
 
-  Model model{std::move(net), {}};
+  Model model{std::move(net), {}, {}};
+  for (const std::string& name : extra_entries) {
+    if (extra.at(name) != kAbsent) model.extra[name] = extra.at(name);
+  }
   ModelMetadata& m = model.metadata;
   try {
     m.architecture = j.value("architecture", "");
     m.dataset = j.value("dataset", "");
-    m.normalization = j.value("normalization", Normalization{});
+    m.normalization = j.value("normalization", data::Normalization{});
     m.build = j.value("build", json::object());
     m.history = j.value("history", json::array());
   } catch (const json::exception& e) {
@@ -160,3 +163,14 @@ Model load_model(const std::string& path) {
 }
 
 }  // namespace mipp::io
+
+namespace mipp::data {
+
+void to_json(nlohmann::json& j, const Normalization& n) { j = {{"mean", n.mean}, {"std", n.std}}; }
+
+void from_json(const nlohmann::json& j, Normalization& n) {
+  n.mean = j.value("mean", std::vector<double>{});
+  n.std = j.value("std", std::vector<double>{});
+}
+
+}  // namespace mipp::data

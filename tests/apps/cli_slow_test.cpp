@@ -17,12 +17,15 @@ using testing::run_mipp;
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
-// One error line naming `what`, exit code 2.
+// Exit code 2 and one error line, the last on stderr, naming `what` (progress lines may precede it).
 void expect_bad_input(const testing::CommandResult& r, const std::string& what) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(count_lines(r.err), 1) << r.err;
-  EXPECT_EQ(r.err.rfind("mipp: error: ", 0), 0u) << r.err;
-  EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in: " << r.err;
+  const size_t error_at = r.err.find("mipp: error: ");
+  ASSERT_NE(error_at, std::string::npos) << r.err;
+  EXPECT_TRUE(error_at == 0 || r.err[error_at - 1] == '\n') << r.err;
+  const std::string error_line = r.err.substr(error_at);
+  EXPECT_EQ(count_lines(error_line), 1) << r.err;
+  EXPECT_NE(error_line.find(what), std::string::npos) << "expected '" << what << "' in: " << r.err;
 }
 
 }  // namespace
@@ -114,13 +117,41 @@ TEST(Cli, UnwritableOutputIsAnEnvironmentError) {
   EXPECT_NE(r.err.find("/nonexistent/dir/m.pt"), std::string::npos) << r.err;
 }
 
-TEST(Cli, DemoRoundTripsLeNet5) {
+TEST(Cli, DemoTrainsEvaluatesAndReloads) {
   testing::TempDir dir;
-  const auto r = run_mipp("demo --out-dir " + dir.path());
+  const auto r = run_mipp("demo --epochs 1 --limit 3000 --out-dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("outputs identical"), std::string::npos);
-  EXPECT_NE(r.out.find("61706"), std::string::npos);
+  EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reloaded: same accuracy"), std::string::npos) << r.out;
   EXPECT_EQ(dir.num_entries(), 1);
+}
+
+TEST(Cli, TrainThenEvalAgree) {
+  testing::TempDir dir;
+  const std::string out = dir.file("m.pt");
+  const auto t = run_mipp("train --model lenet300 --epochs 1 --limit 3000 --test-limit 1000 --json --log-format json "
+                          "--seed 2 --out " + out);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const nlohmann::json trained = nlohmann::json::parse(t.out);
+  EXPECT_GT(trained.at("test").at("top1").get<double>(), 0.5);
+  EXPECT_NE(t.err.find("\"event\":\"epoch\""), std::string::npos) << "one JSON line per epoch on stderr";
+  const auto e = run_mipp("eval " + out + " --test-limit 1000 --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const nlohmann::json evaluated = nlohmann::json::parse(e.out);
+  EXPECT_EQ(evaluated.at("result").at("top1"), trained.at("test").at("top1"));
+  EXPECT_EQ(evaluated.at("result").at("confusion").size(), 10u);
+}
+
+TEST(Cli, TrainBadInputWritesNothing) {
+  testing::TempDir dir;
+  const std::string out = " --out " + dir.file("m.pt");
+  expect_bad_input(run_mipp("train --model lenet5 --dataset mnist" + out), "--data");
+  expect_bad_input(run_mipp("train --model lenet5 --dataset cifar10 --data /nonexistent" + out), "/nonexistent");
+  expect_bad_input(run_mipp("train --model lenet5 --dataset imagenet" + out), "imagenet");
+  expect_bad_input(run_mipp("train --model mlp --input-shape 100 --limit 10" + out), "[100]");
+  expect_bad_input(run_mipp("train --model lenet5 --optimizer rmsprop" + out), "rmsprop");
+  expect_bad_input(run_mipp("train --model lenet5 --epochs 0" + out), "epochs 0");
+  EXPECT_EQ(dir.num_entries(), 0);
 }
 
 }  // namespace mipp

@@ -1,0 +1,109 @@
+// mipp train: train a zoo model (or continue a model file) on a dataset and write the model file.
+#include <iostream>
+
+#include "commands.h"
+#include "event_sinks.h"
+#include "mipp/train/evaluate.h"
+#include "mipp/train/trainer.h"
+
+namespace mipp::cli {
+
+namespace {
+
+struct TrainCommandOptions {
+  ModelSource source;
+  pipeline::DataOptions data;
+  train::TrainOptions train;
+  std::string milestones;
+  std::string out;
+  bool json = false;
+};
+
+void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
+  const int threads = apply_global_options(global);
+  if (!opt.milestones.empty()) {
+    for (int64_t m : parse_int_list(opt.milestones, "--milestones")) opt.train.schedule.milestones.push_back(static_cast<int>(m));
+  }
+  opt.train.seed = global.seed;
+  opt.train.checkpoint_path = opt.out;
+  opt.data.seed = global.seed;
+  train::validate(opt.train);  // before any data is read
+
+  io::Model model = load_or_build(opt.source, global);
+  auto sink = make_event_sink(global.log_format, global.quiet);
+  sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
+  const pipeline::PreparedData data =
+      pipeline::prepare_data(opt.data, model.network.input_shape(), model.metadata.normalization);
+  model.metadata.normalization = data.normalization;
+  sink->message(util::LogLevel::kInfo,
+                fmt::format("training {} on {} samples ({} held out), {} epochs, {} threads",
+                            model.metadata.architecture, data.train.size(), data.val.size(), opt.train.epochs, threads));
+
+  const train::TrainResult result =
+      train::train(model, data.train, data.val.size() > 0 ? &data.val : nullptr, opt.train, *sink);
+  if (result.cancelled) {
+    sink->message(util::LogLevel::kWarn,
+                  fmt::format("interrupted; {} keeps the last finished epoch when --checkpoint-every-epoch is set; "
+                              "rerun with --resume to continue",
+                              opt.out));
+    throw ExitRequest{130};
+  }
+  const train::EvalResult test = train::evaluate(model.network, data.test, opt.train.eval_batch_size);
+  if (opt.json) {
+    nlohmann::json j = {{"model", opt.out},
+                        {"architecture", model.metadata.architecture},
+                        {"dataset", opt.data.dataset},
+                        {"epochs", result.epochs},
+                        {"resumed_from_epoch", result.resumed_from_epoch},
+                        {"test", test},
+                        {"seconds", result.seconds},
+                        {"run", run_info(threads)}};
+    j["test"].erase("confusion");
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << fmt::format("{} on {}: test top-1 {:.2f}%, top-5 {:.2f}%, loss {:.4f} ({} samples)\n",
+                           model.metadata.architecture, opt.data.dataset, 100 * test.top1, 100 * test.top5, test.loss,
+                           test.samples);
+  std::cout << fmt::format("trained {} epochs in {:.1f} s with {} threads; wrote {}\n",
+                           opt.train.epochs - result.resumed_from_epoch, result.seconds, threads, opt.out);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, GlobalOptions& global) {
+  auto opt = std::make_shared<TrainCommandOptions>();
+  train::TrainOptions& t = opt->train;
+  CLI::App* cmd = add_command(
+      app, "train", "train a model on a dataset and write it as a model file",
+      "Examples:\n  mipp train --model lenet5 --dataset fashion-mnist --epochs 10 --seed 1 --out lenet5.pt\n"
+      "  mipp train --model resnet20 --dataset cifar10 --data DIR --augment --epochs 160 --out r20.pt "
+      "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n");
+  add_model_source_options(cmd, opt->source, /*with_file=*/true);
+  add_data_options(cmd, opt->data, /*with_val_split=*/true);
+  cmd->add_option("--out", opt->out, "output model file (.pt); also the checkpoint")->required();
+  cmd->add_option("--epochs", t.epochs, "epochs")->capture_default_str();
+  cmd->add_option("--batch-size", t.batch_size, "mini-batch size")->capture_default_str();
+  cmd->add_option("--optimizer", t.optimizer.name, "sgd or adam")->capture_default_str();
+  cmd->add_option("--lr", t.optimizer.lr, "base learning rate")->capture_default_str();
+  cmd->add_option("--momentum", t.optimizer.momentum, "sgd momentum")->capture_default_str();
+  cmd->add_flag("--nesterov", t.optimizer.nesterov, "sgd: Nesterov momentum");
+  cmd->add_option("--weight-decay", t.optimizer.weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_option("--schedule", t.schedule.name, "constant, step, multistep or cosine")->capture_default_str();
+  cmd->add_option("--step-size", t.schedule.step_size, "step schedule: epochs between decays")->capture_default_str();
+  cmd->add_option("--gamma", t.schedule.gamma, "step/multistep decay factor")->capture_default_str();
+  cmd->add_option("--milestones", opt->milestones, "multistep: epochs where the rate decays, e.g. 80,120");
+  cmd->add_option("--label-smoothing", t.label_smoothing, "label smoothing in [0, 1)")->capture_default_str();
+  cmd->add_flag("--augment", t.augment, "random crop (padding 4) and horizontal flip");
+  cmd->add_flag("--checkpoint-every-epoch", t.checkpoint_every_epoch, "write --out after every epoch");
+  cmd->add_flag("--resume", t.resume, "continue from the checkpoint in --out when it exists");
+  cmd->add_flag("--json", opt->json, "machine-readable summary on stdout");
+  cmd->callback([opt, &global] {
+    if (opt->source.file.empty() && opt->source.zoo_name.empty()) {
+      throw CLI::RequiredError("a model file or --model NAME");
+    }
+    run_train(*opt, global);
+  });
+}
+
+}  // namespace mipp::cli

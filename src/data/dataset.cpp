@@ -1,0 +1,106 @@
+#include "mipp/data/dataset.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "mipp/util/error.h"
+#include "mipp/util/seed.h"
+
+namespace mipp::data {
+
+namespace {
+
+// A copy of `d` with other tensors: name and class count carry over.
+Dataset with_tensors(const Dataset& d, at::Tensor inputs, at::Tensor labels) {
+  Dataset r;
+  r.name = d.name;
+  r.num_classes = d.num_classes;
+  r.inputs = std::move(inputs);
+  r.labels = std::move(labels);
+  return r;
+}
+
+// A permutation of [0, n) decided by `seed` and the stage name alone.
+at::Tensor seeded_permutation(int64_t n, uint64_t seed, const char* stage) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(seed, stage));
+  return torch::randperm(n, gen, torch::kInt64);
+}
+
+}  // namespace
+
+std::vector<int64_t> Dataset::sample_shape() const {
+  if (!inputs.defined()) return {};
+  return inputs.sizes().slice(1).vec();
+}
+
+Dataset subset(const Dataset& d, const at::Tensor& indices) {
+  MIPP_CHECK(d.inputs.defined(), kInvalidArgument, "subset of dataset {}: it has no inputs", d.name);
+  MIPP_CHECK(indices.defined() && indices.dim() == 1 && indices.scalar_type() == torch::kInt64, kInvalidArgument,
+             "subset of dataset {}: indices must be a 1-D int64 tensor", d.name);
+  if (indices.numel() > 0) {
+    const int64_t lo = indices.min().item<int64_t>(), hi = indices.max().item<int64_t>();
+    MIPP_CHECK(lo >= 0 && hi < d.size(), kInvalidArgument, "subset of dataset {}: index {} is out of range [0, {})",
+               d.name, lo < 0 ? lo : hi, d.size());
+  }
+  const at::Tensor on_inputs = indices.to(d.inputs.device());
+  at::Tensor labels;
+  if (d.labels.defined()) labels = d.labels.index_select(0, indices.to(d.labels.device()));
+  return with_tensors(d, d.inputs.index_select(0, on_inputs), std::move(labels));
+}
+
+Dataset head(const Dataset& d, int64_t n) {
+  MIPP_CHECK(n >= 0, kInvalidArgument, "head of dataset {}: sample count {} must not be negative", d.name, n);
+  if (n >= d.size()) return d;
+  return with_tensors(d, d.inputs.narrow(0, 0, n), d.labels.defined() ? d.labels.narrow(0, 0, n) : at::Tensor());
+}
+
+Split split(const Dataset& d, double fraction, uint64_t seed) {
+  MIPP_CHECK(fraction >= 0 && fraction < 1, kInvalidArgument, "split of dataset {}: fraction {} must be in [0, 1)",
+             d.name, fraction);
+  const int64_t n = d.size();
+  const int64_t k = std::llround(fraction * static_cast<double>(n));
+  const at::Tensor perm = seeded_permutation(n, seed, "split");
+  // Sorted indices keep both parts in the original order: the split decides membership only.
+  Split s;
+  s.first = subset(d, std::get<0>(perm.narrow(0, k, n - k).sort()));
+  s.second = subset(d, std::get<0>(perm.narrow(0, 0, k).sort()));
+  return s;
+}
+
+Dataset calibration_subset(const Dataset& d, int64_t n, uint64_t seed, bool with_labels) {
+  MIPP_CHECK(n > 0, kInvalidArgument, "calibration subset of dataset {}: sample count {} must be positive", d.name, n);
+  const int64_t k = std::min(n, d.size());
+  Dataset c = subset(d, seeded_permutation(d.size(), seed, "calibration").narrow(0, 0, k));
+  if (!with_labels) c.labels = at::Tensor();
+  return c;
+}
+
+void validate(const Dataset& d, const std::string& what) {
+  const at::Tensor& x = d.inputs;
+  MIPP_CHECK(x.defined(), kInvalidArgument, "{}: dataset {} has no inputs", what, d.name);
+  MIPP_CHECK(x.scalar_type() == torch::kFloat32 && x.dim() >= 2, kInvalidArgument,
+             "{}: dataset {} inputs must be float32 [N, ...] with at least 2 dimensions, got {} {}", what, d.name,
+             std::string(c10::toString(x.scalar_type())), fmt::format("[{}]", fmt::join(x.sizes(), ", ")));
+  MIPP_CHECK(d.num_classes > 0, kInvalidArgument, "{}: dataset {} has {} classes, must be positive", what, d.name,
+             d.num_classes);
+  if (x.numel() > 0) {
+    MIPP_CHECK(torch::isfinite(x).all().item<bool>(), kNumerical, "{}: dataset {} inputs contain NaN or infinity", what,
+               d.name);
+  }
+  // Label-free calibration subsets carry no labels on purpose.
+  if (!d.labels.defined()) return;
+  const at::Tensor& y = d.labels;
+  MIPP_CHECK(y.scalar_type() == torch::kInt64 && y.dim() == 1, kInvalidArgument,
+             "{}: dataset {} labels must be int64 [N], got {} with {} dimensions", what, d.name,
+             std::string(c10::toString(y.scalar_type())), y.dim());
+  MIPP_CHECK(y.size(0) == x.size(0), kInvalidArgument, "{}: dataset {} has {} inputs but {} labels", what, d.name,
+             x.size(0), y.size(0));
+  if (y.numel() == 0) return;
+  const int64_t lo = y.min().item<int64_t>(), hi = y.max().item<int64_t>();
+  MIPP_CHECK(lo >= 0 && hi < d.num_classes, kCorruption, "{}: dataset {} has label {}, outside [0, {})", what, d.name,
+             lo < 0 ? lo : hi, d.num_classes);
+}
+
+}  // namespace mipp::data

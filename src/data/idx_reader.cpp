@@ -1,0 +1,100 @@
+// IDX files (LeCun's MNIST format, reused by Fashion-MNIST): a big-endian header
+//   images: magic 0x00000803, N, rows, cols, then N*rows*cols unsigned bytes (row-major)
+//   labels: magic 0x00000801, N, then N unsigned bytes
+// http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
+#include <torch/torch.h>
+
+#include "data/file_bytes.h"
+#include "mipp/data/readers.h"
+#include "mipp/util/error.h"
+
+namespace mipp::data {
+
+namespace {
+
+constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
+constexpr uint32_t kLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
+constexpr size_t kImagesHeaderBytes = 16;
+constexpr size_t kLabelsHeaderBytes = 8;
+
+uint32_t read_big_endian_u32(const std::string& bytes, size_t offset) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[offset + i]);
+  return v;
+}
+
+// The file must start with `magic` and hold at least the header. The magic is checked first, so
+// swapped image and label files are reported as such, not as short files.
+void check_header(const std::string& path, const std::string& bytes, size_t header_bytes, uint32_t magic,
+                  const char* what) {
+  const uint32_t found = bytes.size() >= 4 ? read_big_endian_u32(bytes, 0) : 0;
+  MIPP_CHECK(found == magic, kCorruption, "{}: magic number 0x{:08x}, expected 0x{:08x} (IDX {})", path, found, magic,
+             what);
+  MIPP_CHECK(bytes.size() >= header_bytes, kCorruption, "{}: {} bytes, too short for an IDX {} header ({} bytes)", path,
+             bytes.size(), what, header_bytes);
+}
+
+void check_size(const std::string& path, const std::string& bytes, uint64_t expected, const std::string& layout) {
+  MIPP_CHECK(bytes.size() == expected, kCorruption, "{}: header says {}, i.e. {} bytes with the header; file has {}",
+             path, layout, expected, bytes.size());
+}
+
+// The unsigned bytes after the header as a `dtype` tensor of `shape`. REQUIRES: dtype != uint8, so
+// the conversion copies and the result does not alias `bytes`.
+at::Tensor bytes_to_tensor(const std::string& bytes, size_t offset, at::IntArrayRef shape, at::ScalarType dtype) {
+  // from_blob only reads through the pointer.
+  void* data = const_cast<char*>(bytes.data() + offset);
+  return torch::from_blob(data, shape, torch::kUInt8).to(dtype);
+}
+
+// Pixels as float32 [N, 1, rows, cols] in [0, 1].
+at::Tensor read_images(const std::string& path) {
+  const std::string bytes = read_file_bytes(path);
+  check_header(path, bytes, kImagesHeaderBytes, kImagesMagic, "images");
+  const int64_t n = read_big_endian_u32(bytes, 4);
+  const int64_t rows = read_big_endian_u32(bytes, 8);
+  const int64_t cols = read_big_endian_u32(bytes, 12);
+  MIPP_CHECK(rows > 0 && cols > 0, kCorruption, "{}: images of {}x{} pixels", path, rows, cols);
+  const std::string layout = fmt::format("{} images of {}x{}", n, rows, cols);
+  // Each dimension fits 32 bits, their product may not: a wrapped product that happened to equal
+  // the file size would let from_blob read past the buffer.
+  uint64_t pixels = 0;
+  MIPP_CHECK(!__builtin_mul_overflow(static_cast<uint64_t>(n), static_cast<uint64_t>(rows * cols), &pixels),
+             kCorruption, "{}: header says {}, more bytes than any file holds; file has {}", path, layout,
+             bytes.size());
+  check_size(path, bytes, kImagesHeaderBytes + pixels, layout);
+  return bytes_to_tensor(bytes, kImagesHeaderBytes, {n, 1, rows, cols}, torch::kFloat32).div_(255.0);
+}
+
+// Labels as int64 [N], each checked against `num_classes`.
+at::Tensor read_labels(const std::string& path, int64_t num_classes) {
+  const std::string bytes = read_file_bytes(path);
+  check_header(path, bytes, kLabelsHeaderBytes, kLabelsMagic, "labels");
+  const int64_t n = read_big_endian_u32(bytes, 4);
+  check_size(path, bytes, kLabelsHeaderBytes + static_cast<uint64_t>(n), fmt::format("{} labels", n));
+  at::Tensor labels = bytes_to_tensor(bytes, kLabelsHeaderBytes, {n}, torch::kInt64);
+  const at::Tensor bad = (labels >= num_classes).nonzero();
+  if (bad.numel() > 0) {
+    const int64_t index = bad[0][0].item<int64_t>();
+    MIPP_FAIL(kCorruption, "{}: label {} at index {} is out of range [0, {})", path, labels[index].item<int64_t>(),
+              index, num_classes);
+  }
+  return labels;
+}
+
+}  // namespace
+
+Dataset read_idx(const std::string& images_path, const std::string& labels_path, const std::string& name,
+                 int64_t num_classes) {
+  MIPP_CHECK(num_classes > 0, kInvalidArgument, "read_idx {}: num_classes {} must be positive", name, num_classes);
+  Dataset d;
+  d.name = name;
+  d.num_classes = num_classes;
+  d.inputs = read_images(images_path);
+  d.labels = read_labels(labels_path, num_classes);
+  MIPP_CHECK(d.inputs.size(0) == d.labels.size(0), kCorruption, "{} has {} images but {} has {} labels", images_path,
+             d.inputs.size(0), labels_path, d.labels.size(0));
+  return d;
+}
+
+}  // namespace mipp::data

@@ -1,0 +1,123 @@
+#include "mipp/data/transforms.h"
+
+#include <torch/torch.h>
+
+#include <numeric>
+
+#include "mipp/util/error.h"
+
+namespace mipp::data {
+
+namespace {
+
+std::string shape_str(const std::vector<int64_t>& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+
+int64_t product(const std::vector<int64_t>& s) {
+  return std::accumulate(s.begin(), s.end(), int64_t{1}, std::multiplies<int64_t>());
+}
+
+// `values` [C] shaped to broadcast along dimension 1 of a `dim`-dimensional batch: [1, C, 1, ...].
+at::Tensor per_channel(const std::vector<double>& values, int64_t dim, const at::Tensor& like) {
+  std::vector<int64_t> shape(static_cast<size_t>(dim), 1);
+  shape[1] = static_cast<int64_t>(values.size());
+  return torch::tensor(values, torch::kFloat64).to(like.options()).reshape(shape);
+}
+
+}  // namespace
+
+Normalization standard_normalization(const std::string& dataset_name) {
+  // The values torchvision's reference training scripts and most papers use.
+  if (dataset_name == "fashion-mnist") return {{0.2860}, {0.3530}};
+  if (dataset_name == "mnist") return {{0.1307}, {0.3081}};
+  if (dataset_name == "cifar10") return {{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}};
+  if (dataset_name == "cifar100") return {{0.5071, 0.4865, 0.4409}, {0.2673, 0.2564, 0.2762}};
+  return {};
+}
+
+Normalization compute_normalization(const Dataset& d) {
+  const at::Tensor& x = d.inputs;
+  MIPP_CHECK(x.defined() && x.dim() >= 2 && x.size(0) > 0, kInvalidArgument,
+             "compute_normalization: dataset {} has no samples", d.name);
+  std::vector<int64_t> dims = {0};
+  for (int64_t i = 2; i < x.dim(); ++i) dims.push_back(i);
+  // Population statistics (unbiased = false). LibTorch's CPU reduction accumulates float input in
+  // double (Welford), so no float64 copy of the whole dataset is needed.
+  const auto [std, mean] = torch::std_mean(x, dims, /*unbiased=*/false);
+  const at::Tensor m = mean.to(torch::kCPU, torch::kFloat64).contiguous();
+  const at::Tensor s = std.to(torch::kCPU, torch::kFloat64).contiguous();
+  Normalization n;
+  n.mean.assign(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
+  n.std.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+  return n;
+}
+
+Dataset normalize(const Dataset& d, const Normalization& n) {
+  if (n.empty()) return d;
+  const at::Tensor& x = d.inputs;
+  MIPP_CHECK(x.defined() && x.dim() >= 2, kInvalidArgument, "normalize: dataset {} has no [N, C, ...] inputs", d.name);
+  const int64_t channels = x.size(1);
+  const auto entries = static_cast<int64_t>(n.mean.size());
+  MIPP_CHECK(n.mean.size() == n.std.size() && (entries == channels || entries == 1), kInvalidArgument,
+             "normalize: normalization has {} means and {} stds; dataset {} has {} channels (or features)",
+             n.mean.size(), n.std.size(), d.name, channels);
+  for (size_t c = 0; c < n.std.size(); ++c) {
+    MIPP_CHECK(n.std[c] > 0, kInvalidArgument, "normalize: std[{}] = {} must be positive", c, n.std[c]);
+  }
+  Dataset r = d;
+  r.inputs = (x - per_channel(n.mean, x.dim(), x)) / per_channel(n.std, x.dim(), x);
+  return r;
+}
+
+Dataset fit_to_shape(const Dataset& d, const std::vector<int64_t>& sample_shape) {
+  const std::vector<int64_t> from = d.sample_shape();
+  const std::vector<int64_t>& to = sample_shape;
+  if (from == to) return d;
+  Dataset r = d;
+  const int64_t n = d.size();
+  // [C, H, W] -> [C*H*W]: what a flatten layer would do, in the same (row-major) order.
+  if (from.size() == 3 && to.size() == 1 && product(from) == to[0]) {
+    r.inputs = d.inputs.reshape({n, to[0]});
+    return r;
+  }
+  // Pad first, then replicate: both change only the cheap dimensions of a [C, H, W] batch.
+  //   [1, 28, 28] -> [3, 32, 32]: pad 2 on every side to [1, 32, 32], then copy the channel 3 times.
+  const bool fits =
+      from.size() == 3 && to.size() == 3 && (from[0] == to[0] || from[0] == 1) && from[1] <= to[1] && from[2] <= to[2];
+  MIPP_CHECK(fits, kInvalidArgument, "dataset {} has samples {}; the model expects {}", d.name, shape_str(from),
+             shape_str(to));
+  at::Tensor x = d.inputs;
+  const int64_t pad_h = to[1] - from[1], pad_w = to[2] - from[2];
+  if (pad_h > 0 || pad_w > 0) {
+    // An odd amount puts the extra row (column) at the bottom (right).
+    x = torch::constant_pad_nd(x, {pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2}, 0.0);
+  }
+  if (from[0] != to[0]) x = x.expand({n, to[0], to[1], to[2]}).contiguous();
+  r.inputs = x;
+  return r;
+}
+
+at::Tensor random_crop_flip(const at::Tensor& batch, at::Generator& gen, int64_t padding) {
+  MIPP_CHECK(batch.defined() && batch.dim() == 4, kInvalidArgument,
+             "random_crop_flip: batch must be [N, C, H, W], got {} dimensions", batch.defined() ? batch.dim() : 0);
+  MIPP_CHECK(padding >= 0, kInvalidArgument, "random_crop_flip: padding {} must not be negative", padding);
+  const int64_t n = batch.size(0), c = batch.size(1), h = batch.size(2), w = batch.size(3);
+  // Draws on the CPU from `gen`, so a batch gets the same crops on any device.
+  const auto cpu_long = torch::TensorOptions().dtype(torch::kInt64);
+  const at::Tensor top = torch::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
+  const at::Tensor left = torch::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
+  const at::Tensor flip = torch::randint(0, 2, {n}, gen, cpu_long).to(torch::kBool);
+  // One gather does every crop and flip: output[i, :, y, x] = padded[i, :, rows[i, y], cols[i, x]], with
+  //   rows [N, H] = top + (0..H-1), cols [N, W] = left + (0..W-1), or reversed for flipped samples.
+  const at::Tensor ys = torch::arange(h, cpu_long), xs = torch::arange(w, cpu_long);
+  const at::Tensor rows = top.unsqueeze(1) + ys;
+  const at::Tensor cols = left.unsqueeze(1) + torch::where(flip.unsqueeze(1), xs.flip(0), xs);
+  const auto device = batch.device();
+  const at::Tensor padded = torch::constant_pad_nd(batch, {padding, padding, padding, padding}, 0.0);
+  using torch::indexing::TensorIndex;
+  return padded.index({TensorIndex(torch::arange(n, cpu_long).view({n, 1, 1, 1}).to(device)),
+                       TensorIndex(torch::arange(c, cpu_long).view({1, c, 1, 1}).to(device)),
+                       TensorIndex(rows.view({n, 1, h, 1}).to(device)),
+                       TensorIndex(cols.view({n, 1, 1, w}).to(device))});
+}
+
+}  // namespace mipp::data

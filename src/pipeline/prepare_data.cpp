@@ -1,0 +1,48 @@
+#include "mipp/pipeline/prepare_data.h"
+
+#include "mipp/data/readers.h"
+#include "mipp/util/error.h"
+
+namespace mipp::pipeline {
+
+namespace {
+
+// One entry stands for every channel: a grey dataset's statistics serve its replicated RGB or
+// flattened form.
+data::Normalization broadcast(const data::Normalization& n, int64_t channels) {
+  if (n.mean.size() != 1 || channels == 1) return n;
+  return {std::vector<double>(channels, n.mean[0]), std::vector<double>(channels, n.std[0])};
+}
+
+}  // namespace
+
+PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_input_shape,
+                          const data::Normalization& normalization) {
+  MIPP_CHECK(options.val_split >= 0 && options.val_split < 1, kInvalidArgument, "--val-split {}: must be in [0, 1)",
+             options.val_split);
+  MIPP_CHECK(options.train_limit >= 0 && options.test_limit >= 0, kInvalidArgument, "limits must be >= 0");
+  data::DatasetSplits splits = data::load_dataset(options.dataset, options.dir);
+  if (options.train_limit > 0) splits.train = data::head(splits.train, options.train_limit);
+  if (options.test_limit > 0) splits.test = data::head(splits.test, options.test_limit);
+
+  PreparedData out;
+  // Fit first (zero padding on [0, 1] images is black), then normalise.
+  data::Dataset train = data::fit_to_shape(splits.train, model_input_shape);
+  data::Dataset test = data::fit_to_shape(splits.test, model_input_shape);
+  out.normalization = normalization;
+  if (out.normalization.empty()) out.normalization = data::standard_normalization(options.dataset);
+  if (out.normalization.empty()) out.normalization = data::compute_normalization(train);
+  out.normalization = broadcast(out.normalization, model_input_shape.front());
+  train = data::normalize(train, out.normalization);
+  out.test = data::normalize(test, out.normalization);
+  if (options.val_split > 0) {
+    data::Split s = data::split(train, options.val_split, options.seed);
+    out.train = std::move(s.first);
+    out.val = std::move(s.second);
+  } else {
+    out.train = std::move(train);
+  }
+  return out;
+}
+
+}  // namespace mipp::pipeline

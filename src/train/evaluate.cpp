@@ -1,0 +1,57 @@
+#include "mipp/train/evaluate.h"
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/graph/forward.h"
+#include "mipp/util/error.h"
+
+namespace mipp::train {
+
+EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size) {
+  data::validate(d, d.name);
+  MIPP_CHECK(d.labels.defined(), kInvalidArgument, "dataset {}: evaluation needs labels", d.name);
+  MIPP_CHECK(d.sample_shape() == net.input_shape(), kInvalidArgument,
+             "dataset {} has samples [{}]; the model expects [{}]", d.name, fmt::join(d.sample_shape(), ", "),
+             fmt::join(net.input_shape(), ", "));
+  const int64_t classes = net.output_shape().front();
+  MIPP_CHECK(d.num_classes <= classes, kInvalidArgument, "dataset {} has {} classes; the model outputs {}", d.name,
+             d.num_classes, classes);
+  torch::NoGradGuard no_grad;
+  EvalResult r;
+  r.samples = d.size();
+  at::Tensor confusion = torch::zeros({classes * classes}, torch::kLong);
+  double loss_sum = 0;
+  int64_t top1 = 0, top5 = 0;
+  const int64_t k = std::min<int64_t>(5, classes);
+  for (int64_t start = 0; start < d.size(); start += batch_size) {
+    const int64_t n = std::min(batch_size, d.size() - start);
+    const at::Tensor x = d.inputs.narrow(0, start, n);
+    const at::Tensor y = d.labels.narrow(0, start, n);
+    const at::Tensor logits = graph::forward(net, x).output;
+    loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+    const at::Tensor best = std::get<1>(logits.topk(k, 1));  // [n, k]
+    const at::Tensor hit = best.eq(y.unsqueeze(1));
+    top1 += hit.select(1, 0).sum().item<int64_t>();
+    top5 += hit.any(1).sum().item<int64_t>();
+    confusion.index_add_(0, y * classes + best.select(1, 0), torch::ones({n}, torch::kLong));
+  }
+  const double n = static_cast<double>(std::max<int64_t>(1, r.samples));
+  r.top1 = top1 / n;
+  r.top5 = top5 / n;
+  r.loss = loss_sum / n;
+  const at::Tensor matrix = confusion.view({classes, classes});
+  const auto c = matrix.accessor<int64_t, 2>();
+  r.confusion.assign(classes, std::vector<int64_t>(classes));
+  for (int64_t i = 0; i < classes; ++i) {
+    for (int64_t j = 0; j < classes; ++j) r.confusion[i][j] = c[i][j];
+  }
+  return r;
+}
+
+void to_json(nlohmann::json& j, const EvalResult& r) {
+  j = {{"samples", r.samples}, {"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"confusion", r.confusion}};
+}
+
+}  // namespace mipp::train

@@ -1,0 +1,204 @@
+#include "mipp/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "mipp/data/transforms.h"
+#include "mipp/graph/forward.h"
+#include "mipp/train/evaluate.h"
+#include "mipp/util/error.h"
+#include "mipp/util/seed.h"
+
+namespace mipp::train {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+at::Generator generator(uint64_t seed, const std::string& stage) {
+  return at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(seed, stage));
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<at::Tensor>& params,
+                                                        const OptimizerOptions& o) {
+  if (o.name == "adam") {
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      params,
+      torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+}
+
+std::string save_optimizer(torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  optimizer.load(archive);
+}
+
+// The options that must agree between a checkpoint and the run resuming it (epochs may grow).
+json resume_key(const TrainOptions& o) {
+  json j = o;
+  j.erase("epochs");
+  return j;
+}
+
+void check_fits(const graph::Network& net, const data::Dataset& d) {
+  data::validate(d, d.name);
+  MIPP_CHECK(d.labels.defined(), kInvalidArgument, "dataset {}: training needs labels", d.name);
+  MIPP_CHECK(d.sample_shape() == net.input_shape(), kInvalidArgument,
+             "dataset {} has samples [{}]; the model expects [{}]", d.name, fmt::join(d.sample_shape(), ", "),
+             fmt::join(net.input_shape(), ", "));
+  MIPP_CHECK(d.num_classes <= net.output_shape().front(), kInvalidArgument,
+             "dataset {} has {} classes; the model outputs {}", d.name, d.num_classes, net.output_shape().front());
+  MIPP_CHECK(d.size() > 0, kInvalidArgument, "dataset {} is empty", d.name);
+}
+
+// Restores weights, optimiser state and progress from a checkpoint of the same architecture.
+int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, const TrainOptions& options,
+                       json& records) {
+  const std::string& path = options.checkpoint_path;
+  io::Model ck = io::load_model(path, {kTrainStateEntry, kOptimizerEntry});
+  MIPP_CHECK(ck.extra.count(kTrainStateEntry) && ck.extra.count(kOptimizerEntry), kInvalidArgument,
+             "--resume: {} holds no training state (it is a finished model or not a checkpoint)", path);
+  const json state = json::parse(ck.extra.at(kTrainStateEntry));
+  MIPP_CHECK(state.at("options_key") == resume_key(options), kInvalidArgument,
+             "--resume: {} was trained with options {}, this run asks for {}", path, state.at("options_key").dump(),
+             resume_key(options).dump());
+  const auto mine = model.network.named_parameters(), theirs = ck.network.named_parameters();
+  bool same = mine.size() == theirs.size() && model.network.named_buffers().size() == ck.network.named_buffers().size();
+  for (size_t i = 0; same && i < mine.size(); ++i) {
+    same = mine[i].first == theirs[i].first && mine[i].second.sizes() == theirs[i].second.sizes();
+  }
+  MIPP_CHECK(same, kInvalidArgument, "--resume: {} holds a different architecture from the model being trained", path);
+
+  // Copy in place: the optimiser holds the network's own tensors.
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < mine.size(); ++i) mine[i].second.copy_(theirs[i].second);
+  const auto buffers = model.network.named_buffers(), their_buffers = ck.network.named_buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].second.copy_(their_buffers[i].second);
+  load_optimizer(optimizer, ck.extra.at(kOptimizerEntry));
+  records = state.at("records");
+  model.metadata.history = ck.metadata.history;
+  return state.at("epochs_done").get<int>();
+}
+
+void write_checkpoint(const io::Model& model, torch::optim::Optimizer& optimizer, const TrainOptions& options,
+                      const json& records, int epochs_done) {
+  const json state = {{"epochs_done", epochs_done}, {"records", records}, {"options_key", resume_key(options)}};
+  io::save_model(options.checkpoint_path, model.network, model.metadata,
+                 {{kTrainStateEntry, state.dump()}, {kOptimizerEntry, save_optimizer(optimizer)}});
+}
+
+}  // namespace
+
+TrainResult train(io::Model& model, const data::Dataset& train_set, const data::Dataset* val_set,
+                  const TrainOptions& options, util::EventSink& sink) {
+  validate(options);
+  graph::Network& net = model.network;
+  check_fits(net, train_set);
+  if (val_set != nullptr) check_fits(net, *val_set);
+  const auto start_time = Clock::now();
+
+  std::vector<at::Tensor> params;
+  for (auto& [name, p] : net.named_parameters()) params.push_back(p.requires_grad_(true));
+  auto optimizer = make_optimizer(params, options.optimizer);
+
+  TrainResult result;
+  if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
+    result.resumed_from_epoch = restore_checkpoint(model, *optimizer, options, result.epochs);
+    sink.message(util::LogLevel::kInfo, fmt::format("resumed from {} after epoch {}", options.checkpoint_path,
+                                                    result.resumed_from_epoch));
+  }
+
+  const int64_t n = train_set.size();
+  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  for (int epoch = result.resumed_from_epoch; epoch < options.epochs && !result.cancelled; ++epoch) {
+    const auto epoch_start = Clock::now();
+    const double lr = learning_rate(options.schedule, options.optimizer.lr, epoch, options.epochs);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    const at::Tensor order = torch::randperm(n, generator(options.seed, fmt::format("order/{}", epoch)), torch::kLong);
+    at::Generator augment_gen = generator(options.seed, fmt::format("augment/{}", epoch));
+    graph::ForwardOptions forward_options;
+    forward_options.training = true;
+    forward_options.generator = generator(options.seed, fmt::format("dropout/{}", epoch));
+
+    sink.stage_begin(fmt::format("epoch {}/{}", epoch + 1, options.epochs), batches);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      const at::Tensor idx = order.narrow(0, b * options.batch_size, std::min(options.batch_size, n - b * options.batch_size));
+      at::Tensor x = train_set.inputs.index_select(0, idx);
+      const at::Tensor y = train_set.labels.index_select(0, idx);
+      if (options.augment) x = data::random_crop_flip(x, augment_gen);
+      const at::Tensor logits = graph::forward(net, x, forward_options).output;
+      const at::Tensor loss =
+          torch::cross_entropy_loss(logits, y, {}, at::Reduction::Mean, -100, options.label_smoothing);
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      const double batch_loss = loss.item<double>();
+      MIPP_CHECK(std::isfinite(batch_loss), kNumerical,
+                 "training diverged: loss is {} in epoch {}, batch {} (lower the learning rate {})", batch_loss,
+                 epoch + 1, b + 1, options.optimizer.lr);
+      loss_sum += batch_loss * static_cast<double>(idx.size(0));
+      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      if (!sink.progress(b + 1, batches)) {
+        result.cancelled = true;
+        break;
+      }
+    }
+    sink.stage_end();
+    if (result.cancelled) break;
+
+    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    json record = {{"event", "epoch"},
+                   {"epoch", epoch + 1},
+                   {"epochs", options.epochs},
+                   {"lr", lr},
+                   {"train_loss", loss_sum / static_cast<double>(n)},
+                   {"train_top1", static_cast<double>(correct) / static_cast<double>(n)},
+                   {"seconds", seconds},
+                   {"samples_per_second", static_cast<double>(n) / seconds}};
+    if (val_set != nullptr) {
+      const EvalResult v = evaluate(net, *val_set, options.eval_batch_size);
+      record["val_loss"] = v.loss;
+      record["val_top1"] = v.top1;
+    }
+    result.epochs.push_back(record);
+    sink.record(record);
+    const bool last = epoch + 1 == options.epochs;
+    if (!options.checkpoint_path.empty() && options.checkpoint_every_epoch && !last) {
+      write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1);
+    }
+  }
+
+  for (at::Tensor& p : params) p.requires_grad_(false).mutable_grad().reset();
+  if (!result.cancelled) {
+    json entry = {{"action", "train"}, {"dataset", train_set.name}, {"samples", n}, {"options", options}};
+    if (!result.epochs.empty()) entry["final"] = result.epochs.back();
+    model.metadata.history.push_back(entry);
+    model.metadata.dataset = train_set.name;
+    if (!options.checkpoint_path.empty()) {
+      write_checkpoint(model, *optimizer, options, result.epochs, options.epochs);
+    }
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
+  return result;
+}
+
+}  // namespace mipp::train
