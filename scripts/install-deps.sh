@@ -7,6 +7,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache lld pkg-config
   libtorch-dev libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+  # LibTorch's matrix products go through libblas.so.3; Debian's default is the unoptimised
+  # reference BLAS. OpenBLAS (OpenMP build, like LibTorch's own threads) makes linear layers ~50x
+  # faster here (docs/PERFORMANCE.md) and takes over libblas.so.3 through update-alternatives.
+  libopenblas0-openmp
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision
   dataset-fashion-mnist gnuplot-nox
