@@ -5,17 +5,6 @@
 
 namespace mipp::pipeline {
 
-namespace {
-
-// One entry stands for every channel: a grey dataset's statistics serve its replicated RGB or
-// flattened form.
-data::Normalization broadcast(const data::Normalization& n, int64_t channels) {
-  if (n.mean.size() != 1 || channels == 1) return n;
-  return {std::vector<double>(channels, n.mean[0]), std::vector<double>(channels, n.std[0])};
-}
-
-}  // namespace
-
 PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_input_shape,
                           const data::Normalization& normalization) {
   MIPP_CHECK(options.val_split >= 0 && options.val_split < 1, kInvalidArgument, "--val-split {}: must be in [0, 1)",
@@ -32,7 +21,6 @@ PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_
   out.normalization = normalization;
   if (out.normalization.empty()) out.normalization = data::standard_normalization(options.dataset);
   if (out.normalization.empty()) out.normalization = data::compute_normalization(train);
-  out.normalization = broadcast(out.normalization, model_input_shape.front());
   train = data::normalize(train, out.normalization);
   out.test = data::normalize(test, out.normalization);
   if (options.val_split > 0) {

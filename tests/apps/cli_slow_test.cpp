@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <torch/torch.h>
+
+#include "support/dataset_files.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -140,6 +143,29 @@ TEST(Cli, TrainThenEvalAgree) {
   const nlohmann::json evaluated = nlohmann::json::parse(e.out);
   EXPECT_EQ(evaluated.at("result").at("top1"), trained.at("test").at("top1"));
   EXPECT_EQ(evaluated.at("result").at("confusion").size(), 10u);
+}
+
+TEST(Cli, CorruptDatasetFilesAreNamed) {
+  testing::TempDir data;
+  const at::Tensor images = testing::random_pixels({20, 28, 28}, 1);
+  const at::Tensor labels = torch::arange(20) % 10;
+  const std::string image_bytes = testing::idx_images_bytes(images);
+  for (const char* split : {"train", "t10k"}) {
+    testing::write_file(data.file(std::string(split) + "-images-idx3-ubyte"), image_bytes);
+    testing::write_file(data.file(std::string(split) + "-labels-idx1-ubyte"), testing::idx_labels_bytes(labels));
+  }
+  testing::TempDir out;
+  const std::string args = "train --model lenet5 --dataset mnist --epochs 1 --data " + data.path() +
+                           " --out " + out.file("m.pt");
+  ASSERT_EQ(run_mipp(args).exit_code, 0) << "the intact files train";
+  std::remove(out.file("m.pt").c_str());
+
+  testing::write_file(data.file("train-images-idx3-ubyte"), image_bytes.substr(0, image_bytes.size() - 100));
+  expect_bad_input(run_mipp(args), "train-images-idx3-ubyte");
+  testing::write_file(data.file("train-images-idx3-ubyte"), image_bytes);
+  testing::write_file(data.file("train-labels-idx1-ubyte"), testing::idx_labels_bytes(labels + 5));  // up to 14
+  expect_bad_input(run_mipp(args), "train-labels-idx1-ubyte");
+  EXPECT_EQ(out.num_entries(), 0);
 }
 
 TEST(Cli, TrainBadInputWritesNothing) {
