@@ -1,5 +1,6 @@
-// Model files open in Python: every zoo model (and a net with every op) is saved by mipp, loaded by
-// Debian's PyTorch with torch.jit.load, run on the same input, and must agree with mipp to 1e-5.
+// Model files open in Python: every zoo model, a net with every op, and sliced (pruned) models are
+// saved by mipp, loaded by Debian's PyTorch with torch.jit.load, run on the same input, and must
+// agree with mipp to 1e-5.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "mipp/graph/forward.h"
+#include "mipp/graph/slice.h"
 #include "mipp/io/model_file.h"
 #include "mipp/models/zoo.h"
 #include "support/run_command.h"
@@ -52,6 +54,20 @@ TEST(PythonRoundTrip, EveryZooModelAgreesWithPyTorch) {
   }
   write_case(dir, "all_ops", testing::all_ops_network(2));
   expected.push_back("all_ops");
+  // Physically pruned models: every other unit of every group removed.
+  for (const char* name : {"lenet5", "vgg11", "resnet20"}) {
+    models::ModelSpec spec;
+    spec.name = name;
+    if (spec.name != "lenet5") spec.width = 0.5;
+    const graph::Network net = models::build_model(spec);
+    const graph::Analysis analysis = graph::analyze(net);
+    graph::KeepSets keep(analysis.groups.size());
+    for (const graph::Group& g : analysis.groups) {
+      for (int64_t u = 0; u < g.size; u += 2) keep[g.id].push_back(u);
+    }
+    write_case(dir, std::string(name) + "_sliced", graph::slice(net, analysis, keep));
+    expected.push_back(std::string(name) + "_sliced");
+  }
 
   const testing::CommandResult r = testing::run_command(
       std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR + "/tests/python/check_model_files.py " + dir.path());
