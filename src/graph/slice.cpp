@@ -48,6 +48,36 @@ at::Tensor kept_positions(const std::vector<LayoutSegment>& layout, const std::v
   return torch::tensor(pos, torch::kLong);
 }
 
+int64_t kept_count(const std::vector<LayoutSegment>& layout, const std::vector<std::vector<int64_t>>& kept) {
+  int64_t n = 0;
+  for (const LayoutSegment& seg : layout) n += static_cast<int64_t>(kept[seg.space].size()) * seg.span;
+  return n;
+}
+
+bool is_depthwise(const Conv2dOp& c) {
+  return c.groups > 1 && c.groups == c.in_channels && c.groups == c.out_channels;
+}
+
+// The op with its channel counts changed to `in` inputs and `out` outputs. Grouped convs that are
+// not depthwise are frozen by analyze(), so their counts never change.
+Op resized_op(const Op& op, int64_t in, int64_t out) {
+  Op r = op;
+  if (auto* c = std::get_if<Conv2dOp>(&r)) {
+    if (c->groups == 1) {
+      c->in_channels = in;
+      c->out_channels = out;
+    } else if (is_depthwise(*c)) {
+      c->groups = c->in_channels = c->out_channels = out;
+    }
+  } else if (auto* l = std::get_if<LinearOp>(&r)) {
+    l->in_features = in;
+    l->out_features = out;
+  } else if (auto* b = std::get_if<BatchNormOp>(&r)) {
+    b->num_features = out;
+  }
+  return r;
+}
+
 }  // namespace
 
 KeepSets keep_all(const Analysis& analysis) {
@@ -103,31 +133,18 @@ Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep
     const at::Tensor in_idx =
         node.inputs.empty() ? at::Tensor() : kept_positions(analysis.layouts[node.inputs.front()], kept);
     const at::Tensor out_idx = kept_positions(analysis.layouts[id], kept);
-    Op op = node.op;
+    const Op op = resized_op(node.op, in_idx.defined() ? in_idx.numel() : 0, out_idx.numel());
+    // Producers lose rows (dim 0) and consumers columns (dim 1); per-channel tensors lose entries.
     std::map<std::string, at::Tensor> tensors;
-    auto take_rows = [&](const std::map<std::string, at::Tensor>& from) {
-      for (const auto& [key, t] : from) tensors[key] = t.index_select(0, out_idx);
-    };
-    if (auto* c = std::get_if<Conv2dOp>(&op)) {
-      const bool depthwise = c->groups > 1 && c->groups == c->in_channels && c->groups == c->out_channels;
-      if (c->groups == 1) {
-        c->in_channels = in_idx.numel();
-        c->out_channels = out_idx.numel();
-        tensors["weight"] = node.params.at("weight").index_select(0, out_idx).index_select(1, in_idx);
-        if (c->bias) tensors["bias"] = node.params.at("bias").index_select(0, out_idx);
-      } else if (depthwise) {
-        c->groups = c->in_channels = c->out_channels = out_idx.numel();
-        take_rows(node.params);
-      }  // other grouped convs are frozen: unchanged
-    } else if (auto* l = std::get_if<LinearOp>(&op)) {
-      l->in_features = in_idx.numel();
-      l->out_features = out_idx.numel();
+    const auto* conv = std::get_if<Conv2dOp>(&node.op);
+    const bool dense = node.is<LinearOp>() || (conv != nullptr && conv->groups == 1);
+    const bool per_channel = node.is<BatchNormOp>() || (conv != nullptr && is_depthwise(*conv));
+    if (dense) {
       tensors["weight"] = node.params.at("weight").index_select(0, out_idx).index_select(1, in_idx);
-      if (l->bias) tensors["bias"] = node.params.at("bias").index_select(0, out_idx);
-    } else if (auto* b = std::get_if<BatchNormOp>(&op)) {
-      b->num_features = out_idx.numel();
-      take_rows(node.params);
-      take_rows(node.buffers);
+      if (node.params.count("bias")) tensors["bias"] = node.params.at("bias").index_select(0, out_idx);
+    } else if (per_channel) {
+      for (const auto& [key, t] : node.params) tensors[key] = t.index_select(0, out_idx);
+      for (const auto& [key, t] : node.buffers) tensors[key] = t.index_select(0, out_idx);
     }
     const int new_id = out.add(node.name, op, node.inputs);
     for (const auto& [key, t] : node.params) {
@@ -139,6 +156,22 @@ Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep
   }
   out.set_output(net.output());
   return out;
+}
+
+Cost sliced_cost(const Network& net, const Analysis& analysis, const KeepSets& keep) {
+  validate(analysis, keep);
+  const auto kept = kept_per_space(analysis, keep, space_units(analysis));
+  Cost total;
+  for (int id = 1; id < net.num_nodes(); ++id) {
+    const Node& node = net.node(id);
+    const int64_t in = node.inputs.empty() ? 0 : kept_count(analysis.layouts[node.inputs.front()], kept);
+    Shape out_shape = node.out_shape;
+    out_shape[0] = kept_count(analysis.layouts[id], kept);
+    const Cost c = op_cost(resized_op(node.op, in, out_shape[0]), out_shape);
+    total.params += c.params;
+    total.macs += c.macs;
+  }
+  return total;
 }
 
 }  // namespace mipp::graph

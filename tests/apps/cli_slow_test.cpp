@@ -168,6 +168,33 @@ TEST(Cli, CorruptDatasetFilesAreNamed) {
   EXPECT_EQ(out.num_entries(), 0);
 }
 
+TEST(Cli, PruneWritesASmallerModelAndAReport) {
+  testing::TempDir dir;
+  const auto r = run_mipp("prune --model resnet20 --width 0.5 --method magnitude --sparsity 0.5 --target macs --out " +
+                          dir.file("small.pt") + " --report " + dir.file("report.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir.file("report.json"));
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_GE(report.at("achieved_sparsity").get<double>(), 0.5);
+  EXPECT_GE(report.at("theoretical_speedup").get<double>(), 2.0);
+  EXPECT_EQ(report.at("run").at("threads").get<int>() > 0, true);
+  const auto inspected = run_mipp("inspect " + dir.file("small.pt") + " --json");
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+  EXPECT_EQ(nlohmann::json::parse(inspected.out).at("macs_total"), report.at("after").at("macs"));
+  EXPECT_EQ(nlohmann::json::parse(inspected.out).at("model").at("history").back().at("action"), "prune");
+}
+
+TEST(Cli, PruneBadInputWritesNothing) {
+  testing::TempDir dir;
+  const std::string out = " --out " + dir.file("m.pt") + " --report " + dir.file("r.json");
+  expect_bad_input(run_mipp("prune --model lenet5 --sparsity 1.2" + out), "--sparsity 1.2");
+  expect_bad_input(run_mipp("prune --model lenet5 --method snap" + out), "magnitude");
+  expect_bad_input(run_mipp("prune --model lenet5 --sparsity 0.995" + out), "at most");
+  expect_bad_input(run_mipp("prune --model lenet5 --method bn-scale" + out), "batch-norm");
+  expect_bad_input(run_mipp("prune --model lenet5 --method-options '{\"norm\": 5}'" + out), "norm 5");
+  EXPECT_EQ(dir.num_entries(), 0);
+}
+
 TEST(Cli, TrainBadInputWritesNothing) {
   testing::TempDir dir;
   const std::string out = " --out " + dir.file("m.pt");

@@ -158,6 +158,22 @@ TEST(Slice, SlicedModelRoundTripsThroughAFile) {
   EXPECT_TRUE(torch::equal(forward(small, x).output, forward(loaded, x).output));
 }
 
+TEST(Slice, SlicedCostMatchesTheSlicedNetwork) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  for (const char* name : {"lenet5", "vgg11", "resnet20", "resnet50"}) {
+    models::ModelSpec spec;
+    spec.name = name;
+    if (spec.name != "lenet5") spec.width = 0.25;
+    if (spec.name == "resnet50") spec.input_shape = {3, 32, 32};
+    const Network net = models::build_model(spec);
+    const Analysis a = analyze(net);
+    const KeepSets keep = random_keep(a, 0.5, gen);
+    const Cost predicted = sliced_cost(net, a, keep), actual = total_cost(slice(net, a, keep));
+    EXPECT_EQ(predicted.params, actual.params) << name;
+    EXPECT_EQ(predicted.macs, actual.macs) << name;
+  }
+}
+
 TEST(Slice, KeepSetsAreValidated) {
   models::ModelSpec spec;
   spec.name = "lenet5";

@@ -20,6 +20,9 @@ struct Cost {
   int64_t macs = 0;
 };
 
+// The cost of an op producing `out_shape`, from its attributes alone (no tensors needed).
+Cost op_cost(const Op& op, const Shape& out_shape);
+
 Cost node_cost(const Network& net, int id);
 std::vector<Cost> node_costs(const Network& net);  // indexed by node id
 Cost total_cost(const Network& net);

@@ -16,6 +16,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "mipp/graph/analyze.h"
+#include "mipp/graph/cost.h"
 #include "mipp/graph/network.h"
 
 namespace mipp::graph {
@@ -36,5 +37,9 @@ std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysi
 
 // REQUIRES: analysis == analyze(net). The result shares no tensors with `net`.
 Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep);
+
+// total_cost(slice(net, analysis, keep)), computed from the ops alone without copying tensors:
+// cheap enough for budget searches that try many keep-sets.
+Cost sliced_cost(const Network& net, const Analysis& analysis, const KeepSets& keep);
 
 }  // namespace mipp::graph

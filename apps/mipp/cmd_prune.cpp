@@ -1,0 +1,167 @@
+// mipp prune: score, select and physically remove units of a model file (or a fresh zoo model,
+// for pruning at initialisation), write the smaller model and a report.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "event_sinks.h"
+#include "mipp/data/readers.h"
+#include "mipp/pipeline/prune_model.h"
+#include "mipp/prune/method.h"
+#include "mipp/report/layer_table.h"
+#include "mipp/util/atomic_file.h"
+#include "mipp/util/error.h"
+
+namespace mipp::cli {
+
+namespace {
+
+struct PruneCommandOptions {
+  ModelSource source;
+  pipeline::DataOptions data;
+  pipeline::PruneOptions prune;
+  std::string method_options = "{}";
+  std::string scope = "global";
+  int64_t calib_samples = 512;
+  bool no_eval = false;
+  bool list_methods = false;
+  std::string out;
+  std::string report_path;
+  bool json = false;
+};
+
+nlohmann::json parse_json(const std::string& text, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    MIPP_FAIL(kInvalidArgument, "{}: not valid JSON: {}", what, e.what());
+  }
+}
+
+// --scope global | layer | FILE.json ({"group name": sparsity, ...}).
+void apply_scope(const std::string& scope, prune::Budget& budget) {
+  if (scope == "global" || scope == "layer") {
+    budget.scope = scope;
+    return;
+  }
+  std::ifstream in(scope);
+  MIPP_CHECK(in.good(), kNotFound, "--scope {}: use global, layer, or an existing JSON file", scope);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const nlohmann::json j = parse_json(text, scope);
+  MIPP_CHECK(j.is_object(), kInvalidArgument, "--scope {}: expected an object of group name -> sparsity", scope);
+  for (const auto& [name, value] : j.items()) {
+    MIPP_CHECK(value.is_number(), kInvalidArgument, "--scope {}: sparsity of {} is not a number", scope, name);
+    budget.layer_sparsity[name] = value.get<double>();
+  }
+  budget.scope = "custom";
+}
+
+void print_summary(const pipeline::PruneResult& r, const std::string& out) {
+  const nlohmann::json& j = r.report;
+  std::cout << fmt::format("{} pruning: {} sparsity {:.4f} requested, {:.4f} achieved\n", j.at("method").get<std::string>(),
+                           j.at("budget").at("target").get<std::string>(), j.at("requested_sparsity").get<double>(),
+                           j.at("achieved_sparsity").get<double>());
+  std::cout << fmt::format("{:<28} {:>8} {:>8}\n", "group", "before", "after");
+  for (const auto& g : j.at("groups")) {
+    std::cout << fmt::format("{:<28} {:>8} {:>8}{}\n", g.at("group").get<std::string>(), g.at("width_before").get<int64_t>(),
+                             g.at("width_after").get<int64_t>(), g.at("producers").get<size_t>() > 1 ? "  (residual)" : "");
+  }
+  const auto count = [&](const char* when, const char* what) { return j.at(when).at(what).get<int64_t>(); };
+  std::cout << fmt::format("params {} -> {} ({:.2f}x smaller), MACs {} -> {} ({:.2f}x fewer)\n",
+                           report::human_count(count("before", "params")), report::human_count(count("after", "params")),
+                           j.at("compression").get<double>(), report::human_count(count("before", "macs")),
+                           report::human_count(count("after", "macs")), j.at("theoretical_speedup").get<double>());
+  if (!j.at("collapsed_layers").empty()) {
+    std::cout << fmt::format("at the minimum width: {}\n", fmt::join(j.at("collapsed_layers").get<std::vector<std::string>>(), ", "));
+  }
+  if (j.contains("accuracy_after")) {
+    std::cout << fmt::format("test top-1 {:.2f}% before, {:.2f}% right after pruning (no fine-tuning)\n",
+                             100 * j.at("accuracy_before").at("top1").get<double>(),
+                             100 * j.at("accuracy_after").at("top1").get<double>());
+  }
+  std::cout << fmt::format("wrote {}\n", out);
+}
+
+void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
+  const int threads = apply_global_options(global);
+  opt.prune.method_options = parse_json(opt.method_options, "--method-options");
+  opt.prune.seed = global.seed;
+  apply_scope(opt.scope, opt.prune.budget);
+  prune::validate(opt.prune.budget);
+  const auto method = prune::make_method(opt.prune.method, opt.prune.method_options);  // fail fast
+  MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
+
+  io::Model model = load_or_build(opt.source, global);
+  auto sink = make_event_sink(global.log_format, global.quiet);
+  if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
+  const bool use_data = !opt.data.dataset.empty() && (method->needs_data() || !opt.no_eval);
+  pipeline::PreparedData data;
+  data::Dataset calibration;
+  if (use_data) {
+    opt.data.seed = global.seed;
+    data = pipeline::prepare_data(opt.data, model.network.input_shape(), model.metadata.normalization);
+    calibration = data::calibration_subset(data.train, opt.calib_samples, util::derive_seed(global.seed, "calibration"),
+                                           method->needs_labels());
+  }
+  const pipeline::PruneResult result =
+      pipeline::prune_model(model, method->needs_data() ? &calibration : nullptr,
+                            use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
+  io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
+  nlohmann::json report = result.report;
+  report["model"] = opt.source.file.empty() ? opt.source.zoo_name : opt.source.file;
+  report["out"] = opt.out;
+  report["run"] = run_info(threads);
+  if (!opt.report_path.empty()) util::write_text_atomically(opt.report_path, report.dump(2) + "\n");
+  if (opt.json) {
+    std::cout << report.dump(2) << "\n";
+  } else {
+    print_summary(result, opt.out);
+  }
+}
+
+}  // namespace
+
+void add_prune_command(CLI::App& app, GlobalOptions& global) {
+  auto opt = std::make_shared<PruneCommandOptions>();
+  prune::Budget& b = opt->prune.budget;
+  CLI::App* cmd = add_command(
+      app, "prune", "remove units (neurons, channels) of a model and write the smaller model",
+      "Examples:\n  mipp prune lenet5.pt --method magnitude --sparsity 0.5 --out small.pt --report report.json\n"
+      "  mipp prune --model resnet20 --method random --sparsity 0.7 --target macs --out r20.pt\n"
+      "  mipp prune --list-methods\n");
+  add_model_source_options(cmd, opt->source, /*with_file=*/true);
+  opt->data.dataset = "";  // default: the dataset the model was trained on, if any
+  add_data_options(cmd, opt->data, /*with_val_split=*/false);
+  cmd->add_option("--method", opt->prune.method, "pruning method (see --list-methods)")->capture_default_str();
+  cmd->add_option("--method-options", opt->method_options, "the method's options as a JSON object");
+  cmd->add_option("--sparsity", b.sparsity, "fraction removed, in [0, 1)")->capture_default_str();
+  cmd->add_option("--target", b.target, "what the sparsity measures: units, params or macs")->capture_default_str();
+  cmd->add_option("--scope", opt->scope, "global, layer, or a JSON file {\"group\": sparsity, ...}")
+      ->capture_default_str();
+  cmd->add_option("--max-layer-sparsity", b.max_layer_sparsity, "no group loses more than this fraction")
+      ->capture_default_str();
+  cmd->add_option("--min-width", b.min_width, "units every group keeps at least")->capture_default_str();
+  cmd->add_option("--min-width-fraction", b.min_width_fraction, "fraction of its units every group keeps at least")
+      ->capture_default_str();
+  cmd->add_option("--round-to", b.round_to, "kept units per group rounded up to a multiple of this")
+      ->capture_default_str();
+  cmd->add_option("--calib-samples", opt->calib_samples, "calibration samples for data-driven methods")
+      ->capture_default_str();
+  cmd->add_flag("--no-eval", opt->no_eval, "skip the test-set evaluation before and after");
+  cmd->add_option("--out", opt->out, "output model file (.pt)");
+  cmd->add_option("--report", opt->report_path, "write the JSON report to this file");
+  cmd->add_flag("--json", opt->json, "print the JSON report on stdout");
+  cmd->add_flag("--list-methods", opt->list_methods, "list the methods and exit");
+  cmd->callback([opt, &global] {
+    if (opt->list_methods) {
+      for (const prune::MethodInfo& m : prune::method_list()) std::cout << fmt::format("{:<12} {}\n", m.name, m.description);
+      return;
+    }
+    if (opt->source.file.empty() && opt->source.zoo_name.empty()) throw CLI::RequiredError("a model file or --model NAME");
+    if (opt->out.empty()) throw CLI::RequiredError("--out");
+    run_prune(*opt, global);
+  });
+}
+
+}  // namespace mipp::cli

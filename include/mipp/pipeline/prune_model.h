@@ -1,0 +1,37 @@
+// One pruning run: score the units with a method, select keep-sets under a budget, slice the
+// network, and report what changed (widths, params, MACs, collapsed layers, timings, and accuracy
+// before and right after pruning when test data are given). Behind `mipp prune`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/data/dataset.h"
+#include "mipp/io/model_file.h"
+#include "mipp/prune/budget.h"
+#include "mipp/util/events.h"
+
+namespace mipp::pipeline {
+
+struct PruneOptions {
+  std::string method = "magnitude";
+  nlohmann::json method_options = nlohmann::json::object();
+  prune::Budget budget;
+  uint64_t seed = 0;  // method randomness (random scores, calibration sampling)
+};
+
+struct PruneResult {
+  io::Model pruned;           // metadata gains a "prune" history entry
+  prune::Selection selection;
+  nlohmann::json report;      // everything above, plus the keep-sets so the prune can be replayed
+};
+
+// calibration: the data a data-driven method reads (null for data-free runs); test: evaluated
+// before and after when given. Throws Error before any work for an unknown method, an infeasible
+// budget, a method that needs data without calibration data, or NaN/Inf weights (naming the node).
+PruneResult prune_model(const io::Model& model, const data::Dataset* calibration, const data::Dataset* test,
+                        const PruneOptions& options, util::EventSink& sink);
+
+}  // namespace mipp::pipeline

@@ -1,0 +1,49 @@
+#include <functional>
+
+#include "mipp/prune/method.h"
+#include "mipp/util/error.h"
+#include "prune/methods/baselines.h"
+
+namespace mipp::prune {
+
+namespace {
+
+struct Entry {
+  MethodInfo info;
+  std::function<std::unique_ptr<Method>(const nlohmann::json&)> make;
+};
+
+// The one table of methods. No self-registration: the list stays visible and the linker keeps it.
+const std::vector<Entry>& table() {
+  static const std::vector<Entry> entries = {
+      {{"random", "uniform random scores from --seed; the control every method must beat"}, make_random_method},
+      {{"magnitude", "L1 (or L2, {\"norm\": 2}) norm of each unit's weights (Li et al. 2017)"}, make_magnitude_method},
+      {{"bn-scale", "|gamma| of the unit's batch-norm (Liu et al. 2017, network slimming)"}, make_bn_scale_method},
+  };
+  return entries;
+}
+
+}  // namespace
+
+const std::vector<MethodInfo>& method_list() {
+  static const std::vector<MethodInfo> infos = [] {
+    std::vector<MethodInfo> out;
+    for (const Entry& e : table()) out.push_back(e.info);
+    return out;
+  }();
+  return infos;
+}
+
+std::unique_ptr<Method> make_method(const std::string& name, const nlohmann::json& options) {
+  for (const Entry& e : table()) {
+    if (e.info.name == name) {
+      MIPP_CHECK(options.is_object(), kInvalidArgument, "method {}: options must be a JSON object", name);
+      return e.make(options);
+    }
+  }
+  std::vector<std::string> names;
+  for (const Entry& e : table()) names.push_back(e.info.name);
+  MIPP_FAIL(kNotFound, "unknown method '{}'; available: {}", name, fmt::join(names, ", "));
+}
+
+}  // namespace mipp::prune

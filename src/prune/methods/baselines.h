@@ -1,0 +1,21 @@
+// The data-free baseline criteria (one factory each; classes in their .cpp files).
+//   random     uniform scores from the seed: the control every method must beat
+//   magnitude  the Lp norm of each unit's producer weights (Li et al. 2017, "filter L1"), summed
+//              over the producers of a residual group
+//   bn-scale   |gamma| of the batch-norm after each unit (Liu et al. 2017, network slimming), summed
+//              over the group's batch-norms
+#pragma once
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/prune/method.h"
+
+namespace mipp::prune {
+
+std::unique_ptr<Method> make_random_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_magnitude_method(const nlohmann::json& options);  // {"norm": 1 | 2}
+std::unique_ptr<Method> make_bn_scale_method(const nlohmann::json& options);
+
+}  // namespace mipp::prune
