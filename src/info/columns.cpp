@@ -10,12 +10,12 @@ StandardizedColumns standardize_columns(const at::Tensor& t) {
   StandardizedColumns r;
   if (!t.defined() || t.size(1) == 0) return r;
   const at::Tensor centred = t - t.mean(0, /*keepdim=*/true);
-  const at::Tensor std = centred.pow(2).mean(0).sqrt();  // [d]
+  const at::Tensor scale = centred.pow(2).mean(0).sqrt();  // [d], population standard deviations
   // The second condition catches variances that underflow (values ~1e-200 apart).
-  const at::Tensor varies = (std::get<0>(t.max(0)) != std::get<0>(t.min(0))) & at::isfinite(1.0 / std);
+  const at::Tensor varies = (std::get<0>(t.max(0)) != std::get<0>(t.min(0))) & at::isfinite(scale.reciprocal());
   const at::Tensor index = varies.nonzero().flatten().contiguous();
   r.kept.assign(index.data_ptr<int64_t>(), index.data_ptr<int64_t>() + index.numel());
-  r.data = (centred.index_select(1, index) / std.index_select(0, index)).contiguous();
+  r.data = (centred.index_select(1, index) / scale.index_select(0, index)).contiguous();
   return r;
 }
 

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "info/checks.h"
+#include "info/cholesky.h"
 #include "info/chi_square.h"
 #include "info/columns.h"
 #include "mipp/util/error.h"
@@ -40,14 +43,16 @@ double wishart_log_det_offset(int64_t d, int64_t nu) {
 
 // Lower Cholesky factor of the symmetric matrix `a`. A failure at leading minor k means column k
 // is (up to rounding) a linear combination of the columns before it: we name it.
-at::Tensor cholesky(const at::Tensor& a, const std::vector<std::string>& labels) {
-  auto [l, info] = at::linalg_cholesky_ex(a);
-  const int64_t k = info.item<int64_t>();
+// Strict (no regularisation): pivots are compared with 1, the variance of a standardised column,
+// so a column that z explains exactly is caught in the conditional covariance too.
+at::Tensor factor(const at::Tensor& a, const std::vector<std::string>& labels, bool strict) {
+  const Cholesky c = checked_cholesky(a, strict, at::ones({a.size(0)}, a.options()));
+  const int64_t k = c.dependent_column + 1;
   MIPP_CHECK(k == 0, kNumerical,
              "{}: singular covariance: {} is a linear combination of the columns before it (order x, y, z); "
              "set regularization > 0",
              kName, labels[static_cast<size_t>(k - 1)]);
-  return l;
+  return c.l;
 }
 
 double log_det_from_cholesky(const at::Tensor& l) {
@@ -101,18 +106,19 @@ Analysis analyze(const CheckedInputs& in, const GaussianOptions& o, bool shrink)
   }
   r = r + o.regularization * at::eye(p, r.options());
 
+  const bool strict = o.regularization == 0;  // else the ridge keeps every pivot >= regularization
   // c: covariance of (x, y), given z by the Schur complement R_ab - R_az R_zz^-1 R_za.
   at::Tensor c = r.slice(0, 0, dxy).slice(1, 0, dxy);
   if (a.dz > 0) {
-    const at::Tensor lz = cholesky(r.slice(0, dxy).slice(1, dxy), z_labels);
+    const at::Tensor lz = factor(r.slice(0, dxy).slice(1, dxy), z_labels, strict);
     const at::Tensor v = at::linalg_solve_triangular(lz, r.slice(0, dxy).slice(1, 0, dxy), /*upper=*/false);
     c = c - v.t().mm(v);
   }
   const at::Tensor cxy = c.slice(0, 0, a.dx).slice(1, a.dx);
-  const at::Tensor lx = cholesky(c.slice(0, 0, a.dx).slice(1, 0, a.dx), labels);
-  const at::Tensor ly = cholesky(c.slice(0, a.dx).slice(1, a.dx),
-                                 std::vector<std::string>(labels.begin() + a.dx, labels.end()));
-  const at::Tensor l = cholesky(c, labels);
+  const at::Tensor lx = factor(c.slice(0, 0, a.dx).slice(1, 0, a.dx), labels, strict);
+  const at::Tensor ly = factor(c.slice(0, a.dx).slice(1, a.dx),
+                                 std::vector<std::string>(labels.begin() + a.dx, labels.end()), strict);
+  const at::Tensor l = factor(c, labels, strict);
   a.plugin = 0.5 * (log_det_from_cholesky(lx) + log_det_from_cholesky(ly) - log_det_from_cholesky(l));
   // Whitened cross-covariance Lx^-1 Cxy Ly^-T [dx, dy]: its singular values are the canonical
   // correlations, so its squared Frobenius norm is their sum of squares.
@@ -181,6 +187,16 @@ void validate(const GaussianOptions& o) {
              "gaussian shrinkage '{}': use none or ledoit-wolf", o.shrinkage);
   MIPP_CHECK(o.regularization >= 0 && std::isfinite(o.regularization), kInvalidArgument,
              "gaussian regularization {}: must be finite and >= 0", o.regularization);
+}
+
+void to_json(nlohmann::json& j, const GaussianOptions& o) {
+  j = {{"shrinkage", o.shrinkage}, {"bias_correction", o.bias_correction}, {"regularization", o.regularization}};
+}
+
+void from_json(const nlohmann::json& j, GaussianOptions& o) {
+  o.shrinkage = j.value("shrinkage", o.shrinkage);
+  o.bias_correction = j.value("bias_correction", o.bias_correction);
+  o.regularization = j.value("regularization", o.regularization);
 }
 
 std::unique_ptr<Estimator> make_gaussian_estimator(const GaussianOptions& o) {

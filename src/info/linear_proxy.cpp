@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "info/checks.h"
+#include "info/cholesky.h"
 #include "info/chi_square.h"
 #include "info/columns.h"
 #include "mipp/util/error.h"
@@ -25,13 +28,13 @@ LinearProxy::LinearProxy(const at::Tensor& x, const at::Tensor& y, double ridge)
   const at::Tensor xc = xd - xd.mean(0, /*keepdim=*/true);
   const at::Tensor yc = yd - yd.mean(0, /*keepdim=*/true);
   const at::Tensor gram = xc.t().mm(xc) + static_cast<double>(samples_) * ridge * at::eye(d, xc.options());
-  auto [l, info] = at::linalg_cholesky_ex(gram);
-  const int64_t k = info.item<int64_t>();
+  const Cholesky c = checked_cholesky(gram, /*strict=*/ridge == 0);
+  const int64_t k = c.dependent_column + 1;
   MIPP_CHECK(k == 0, kNumerical,
              "linear proxy: x column {} is constant or a linear combination of the columns before it; "
              "use ridge > 0",
              k - 1);
-  inverse_gram_ = at::cholesky_inverse(l);
+  inverse_gram_ = d > 0 ? at::cholesky_inverse(c.l) : at::zeros({0, 0}, xc.options());
   const at::Tensor cross = xc.t().mm(yc);  // X^T Y [d, m]
   coefficients_ = inverse_gram_.mm(cross);
   scatter_ = yc.t().mm(yc) - cross.t().mm(coefficients_);
@@ -102,9 +105,13 @@ Analysis analyze(const CheckedInputs& in, const LinearOptions& o) {
   // Residual covariances of y given z, and given x and z.
   const at::Tensor cov_reduced = reduced.residual_scatter() / static_cast<double>(n) + ridge;
   const at::Tensor cov_full = full.residual_scatter() / static_cast<double>(n) + ridge;
-  auto [l_reduced, info_reduced] = at::linalg_cholesky_ex(cov_reduced);
-  auto [l_full, info_full] = at::linalg_cholesky_ex(cov_full);
-  MIPP_CHECK(info_reduced.item<int64_t>() == 0 && info_full.item<int64_t>() == 0, kNumerical,
+  const bool strict = o.ridge == 0;
+  const Cholesky reduced_chol = checked_cholesky(cov_reduced, strict);
+  // y that x explains exactly: its residual variance is tiny next to its variance given z alone.
+  const Cholesky full_chol = checked_cholesky(cov_full, strict, cov_reduced.diagonal());
+  const at::Tensor& l_reduced = reduced_chol.l;
+  const at::Tensor& l_full = full_chol.l;
+  MIPP_CHECK(reduced_chol.dependent_column < 0 && full_chol.dependent_column < 0, kNumerical,
              "{}: residual covariance of y is singular: y has collinear columns or is an exact linear function of "
              "x{}; set ridge > 0",
              kName, a.dz > 0 ? " and z" : "");
@@ -167,6 +174,10 @@ void validate(const LinearOptions& o) {
   MIPP_CHECK(o.ridge >= 0 && std::isfinite(o.ridge), kInvalidArgument, "linear ridge {}: must be finite and >= 0",
              o.ridge);
 }
+
+void to_json(nlohmann::json& j, const LinearOptions& o) { j = {{"ridge", o.ridge}}; }
+
+void from_json(const nlohmann::json& j, LinearOptions& o) { o.ridge = j.value("ridge", o.ridge); }
 
 std::unique_ptr<Estimator> make_linear_estimator(const LinearOptions& o) {
   validate(o);

@@ -120,13 +120,14 @@ TEST(Cli, UnwritableOutputIsAnEnvironmentError) {
   EXPECT_NE(r.err.find("/nonexistent/dir/m.pt"), std::string::npos) << r.err;
 }
 
-TEST(Cli, DemoTrainsEvaluatesAndReloads) {
+TEST(Cli, DemoTrainsPrunesFineTunesAndReloads) {
   testing::TempDir dir;
-  const auto r = run_mipp("demo --epochs 1 --limit 3000 --out-dir " + dir.path());
+  const auto r = run_mipp("demo --epochs 1 --finetune-epochs 1 --limit 3000 --out-dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("reloaded: same accuracy"), std::string::npos) << r.out;
-  EXPECT_EQ(dir.num_entries(), 1);
+  EXPECT_NE(r.out.find("50% units removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("both reloaded: same accuracy"), std::string::npos) << r.out;
+  EXPECT_EQ(dir.num_entries(), 2);  // the dense and the pruned model files
 }
 
 TEST(Cli, TrainThenEvalAgree) {

@@ -4,7 +4,10 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <string_view>
 
 #include "mipp/info/estimator.h"
 #include "mipp/util/seed.h"

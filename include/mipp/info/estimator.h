@@ -1,7 +1,8 @@
 // Estimator: the one interface of mipp's information estimators (gaussian, linear, and later ksg
-// and mlp). MIPP (Westphal et al., ICLR 2025, §4.2-4.3) asks two questions of an estimator: how much a set of
-// upstream units tells about the downstream layer, I(X; Y), and whether a unit still adds
-// information given the others, I(X; Y | Z) > 0, decided by a one-sided test at a confidence level.
+// and mlp). MIPP (Westphal, Hailes, Musolesi, arXiv 2411.00147, §4.2-4.3) asks two questions of an
+// estimator: how much a set of upstream units tells about the downstream layer, I(X; Y), and
+// whether a unit still adds information given the others, I(X; Y | Z) > 0, decided by a one-sided
+// test at a confidence level.
 //
 // Inputs: x [n, dx], y [n, dy], z [n, dz]; rows are samples, columns are variables (units).
 // float32 or float64 on any device; estimators copy them to the CPU and compute in float64.

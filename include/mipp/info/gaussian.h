@@ -27,6 +27,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "mipp/info/estimator.h"
 
 namespace mipp::info {
@@ -63,6 +65,10 @@ struct GaussianOptions {
 
 // Throws Error(kInvalidArgument) naming the field and value.
 void validate(const GaussianOptions& o);
+
+// JSON with the field names above; from_json keeps the defaults of absent fields.
+void to_json(nlohmann::json& j, const GaussianOptions& o);
+void from_json(const nlohmann::json& j, GaussianOptions& o);
 
 // Validates `o`, then returns the estimator; name() is "gaussian".
 std::unique_ptr<Estimator> make_gaussian_estimator(const GaussianOptions& o = {});

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "mipp/info/estimator.h"
 
@@ -43,6 +44,10 @@ struct LinearOptions {
 
 // Throws Error(kInvalidArgument) naming the field and value.
 void validate(const LinearOptions& o);
+
+// JSON with the field names above; from_json keeps the defaults of absent fields.
+void to_json(nlohmann::json& j, const LinearOptions& o);
+void from_json(const nlohmann::json& j, LinearOptions& o);
 
 // Validates `o`, then returns the estimator; name() is "linear".
 std::unique_ptr<Estimator> make_linear_estimator(const LinearOptions& o = {});
