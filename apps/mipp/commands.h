@@ -13,6 +13,7 @@ void add_export_command(CLI::App& app, GlobalOptions& global);
 void add_train_command(CLI::App& app, GlobalOptions& global);
 void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_prune_command(CLI::App& app, GlobalOptions& global);
+void add_latency_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace mipp::cli

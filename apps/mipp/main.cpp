@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_train_command(app, global);
   add_eval_command(app, global);
   add_prune_command(app, global);
+  add_latency_command(app, global);
   add_demo_command(app, global);
 
   try {

@@ -185,6 +185,25 @@ TEST(Cli, PruneWritesASmallerModelAndAReport) {
   EXPECT_EQ(nlohmann::json::parse(inspected.out).at("model").at("history").back().at("action"), "prune");
 }
 
+TEST(Cli, LatencyComparesTwoModels) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_mipp("export --model lenet5 --out " + dir.file("dense.pt")).exit_code, 0);
+  ASSERT_EQ(run_mipp("prune " + dir.file("dense.pt") + " --sparsity 0.5 --scope layer --out " + dir.file("small.pt"))
+                .exit_code,
+            0);
+  const auto r = run_mipp("latency " + dir.file("dense.pt") + " " + dir.file("small.pt") +
+                          " --batch 1,8 --warmup 1 --repeats 3 --json --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.at("results").size(), 2u);
+  for (const auto& row : j.at("results")) {
+    EXPECT_GT(row.at("measured_speedup").get<double>(), 0);
+    EXPECT_GT(row.at("theoretical_speedup").get<double>(), 1);
+    EXPECT_EQ(row.at("threads"), 1);
+  }
+  expect_bad_input(run_mipp("latency " + dir.file("dense.pt") + " --batch 0"), "--batch");
+}
+
 TEST(Cli, PruneBadInputWritesNothing) {
   testing::TempDir dir;
   const std::string out = " --out " + dir.file("m.pt") + " --report " + dir.file("r.json");

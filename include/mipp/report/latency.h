@@ -1,0 +1,33 @@
+// Measured latency of a network's eval-mode forward pass: warm-up runs, then timed repetitions
+// reported as median and spread, with the thread count in effect. Wall-clock on a shared machine is
+// noisy; compare two networks in one run (measure_latency on both, interleaved by the caller).
+#pragma once
+
+#include <cstdint>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "mipp/graph/network.h"
+
+namespace mipp::report {
+
+struct LatencyOptions {
+  int64_t batch = 1;     // samples per forward, >= 1
+  int warmup = 5;        // untimed runs first (allocator and cache warm-up), >= 0
+  int repeats = 30;      // timed runs, >= 1
+};
+
+struct Latency {
+  int64_t batch = 0;
+  int threads = 0;       // LibTorch intra-op threads in effect
+  double median_ms = 0;
+  double p10_ms = 0;     // 10th and 90th percentiles of the timed runs
+  double p90_ms = 0;
+};
+
+// Random inputs of the network's input shape (values do not change the timing of dense layers).
+Latency measure_latency(const graph::Network& net, const LatencyOptions& options);
+
+void to_json(nlohmann::json& j, const Latency& l);
+
+}  // namespace mipp::report
