@@ -38,7 +38,7 @@ TEST(Cli, VersionAndHelpExitZero) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_NE(version.out.find("mipp 0."), std::string::npos) << version.out;
   EXPECT_NE(version.out.find("LibTorch"), std::string::npos);
-  for (const char* cmd : {"", "inspect ", "export ", "demo "}) {
+  for (const char* cmd : {"", "inspect ", "export ", "train ", "eval ", "prune ", "latency ", "demo "}) {
     const auto help = run_mipp(std::string(cmd) + "--help");
     EXPECT_EQ(help.exit_code, 0) << cmd;
     EXPECT_NE(help.out.find("--threads"), std::string::npos) << cmd << help.out;

@@ -16,19 +16,6 @@ namespace mipp::graph {
 
 namespace {
 
-// Non-trivial batch-norm statistics and shifts, so a removed channel's shift would show if it leaked.
-void randomize_batch_norms(Network& net, at::Generator& gen) {
-  torch::NoGradGuard no_grad;
-  for (int id = 0; id < net.num_nodes(); ++id) {
-    Node& n = net.node(id);
-    if (!n.is<BatchNormOp>()) continue;
-    n.params["weight"].uniform_(0.5, 1.5, gen);
-    n.params["bias"].uniform_(-1.0, 1.0, gen);
-    n.buffers["running_mean"].uniform_(-0.5, 0.5, gen);
-    n.buffers["running_var"].uniform_(0.5, 2.0, gen);
-  }
-}
-
 // Keeps each unit with probability `keep_fraction` (at least one unit per group).
 KeepSets random_keep(const Analysis& a, double keep_fraction, at::Generator& gen) {
   KeepSets keep(a.groups.size());
@@ -71,7 +58,7 @@ TEST(Slice, MaskedForwardEqualsSlicedForwardOnEveryZooModel) {
       spec.small_stem = true;
     }
     Network net = models::build_model(spec);
-    randomize_batch_norms(net, gen);
+    testing::randomize_batch_norms(net, gen);
     const Analysis a = analyze(net);
     for (double fraction : {0.3, 0.7}) {
       const KeepSets keep = random_keep(a, fraction, gen);
@@ -100,7 +87,7 @@ TEST(Slice, MaskedForwardEqualsSlicedForwardWithConcatAndDepthwise) {
   x = dw_net.add("flatten", FlattenOp{}, {x});
   dw_net.add("fc", LinearOp{8 * 64, 3}, {x});
   models::initialize(dw_net, 1);
-  randomize_batch_norms(dw_net, gen);
+  testing::randomize_batch_norms(dw_net, gen);
   const Analysis da = analyze(dw_net);
   const KeepSets keep = {{1, 4, 6}};
   EXPECT_LE(masked_vs_sliced(dw_net, keep, input_for(dw_net, 4, gen)), 1e-5);
@@ -147,7 +134,7 @@ TEST(Slice, SlicedModelRoundTripsThroughAFile) {
   spec.name = "resnet20";
   spec.width = 0.5;
   Network net = models::build_model(spec);
-  randomize_batch_norms(net, gen);
+  testing::randomize_batch_norms(net, gen);
   const Analysis a = analyze(net);
   const Network small = slice(net, a, random_keep(a, 0.5, gen));
   testing::TempDir dir;

@@ -1,6 +1,8 @@
 // Tiny hand-checkable networks for tests.
 #pragma once
 
+#include <ATen/core/Generator.h>
+
 #include "mipp/graph/network.h"
 
 namespace mipp::testing {
@@ -12,6 +14,10 @@ namespace mipp::testing {
 //   -> flatten -> linear 5 -> bn1d -> linear 3
 // Weights drawn from `seed`, batch-norm statistics non-trivial.
 graph::Network all_ops_network(uint64_t seed = 0);
+
+// Draws non-trivial batch-norm weights, shifts and running statistics for every batch-norm node,
+// so that tests see every term of the formula (and a removed channel's shift, if it leaked).
+void randomize_batch_norms(graph::Network& net, at::Generator& gen);
 
 // input [2] -> linear 3 -> relu -> linear 2, with integer weights for hand computation.
 graph::Network two_layer_mlp();
