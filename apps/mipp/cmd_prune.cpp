@@ -105,7 +105,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
                                            method->needs_labels());
   }
   const pipeline::PruneResult result =
-      pipeline::prune_model(model, method->needs_data() ? &calibration : nullptr,
+      pipeline::prune_model(model, method->needs_data() && use_data ? &calibration : nullptr,
                             use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
   io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
   nlohmann::json report = result.report;

@@ -34,8 +34,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                         const PruneOptions& options, util::EventSink& sink) {
   prune::validate(options.budget);
   const std::unique_ptr<prune::Method> method = prune::make_method(options.method, options.method_options);
-  MIPP_CHECK(!method->needs_data() || calibration != nullptr, kInvalidArgument,
-             "method {} needs calibration data: give --dataset", options.method);
+  MIPP_CHECK(!method->needs_data() || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
+             "method {} needs calibration data: give --dataset (and --calib-samples of at least 1)", options.method);
   MIPP_CHECK(!method->needs_labels() || (calibration != nullptr && calibration->labels.defined()), kInvalidArgument,
              "method {} needs labelled calibration data", options.method);
   const graph::Network& net = model.network;

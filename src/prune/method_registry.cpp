@@ -3,6 +3,7 @@
 #include "mipp/prune/method.h"
 #include "mipp/util/error.h"
 #include "prune/methods/baselines.h"
+#include "prune/methods/gradient_methods.h"
 
 namespace mipp::prune {
 
@@ -19,6 +20,10 @@ const std::vector<Entry>& table() {
       {{"random", "uniform random scores from --seed; the control every method must beat"}, make_random_method},
       {{"magnitude", "L1 (or L2, {\"norm\": 2}) norm of each unit's weights (Li et al. 2017)"}, make_magnitude_method},
       {{"bn-scale", "|gamma| of the unit's batch-norm (Liu et al. 2017, network slimming)"}, make_bn_scale_method},
+      {{"snip", "structured SNIP: |sum of theta * dL/dtheta| over each unit's weights (Lee et al. 2019); data"},
+       make_snip_method},
+      {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},
+       make_taylor_method},
   };
   return entries;
 }

@@ -185,6 +185,17 @@ TEST(Cli, PruneWritesASmallerModelAndAReport) {
   EXPECT_EQ(nlohmann::json::parse(inspected.out).at("model").at("history").back().at("action"), "prune");
 }
 
+TEST(Cli, PruneWithSnipReadsCalibrationData) {
+  testing::TempDir dir;
+  const auto r = run_mipp("prune --model lenet5 --method snip --dataset fashion-mnist --limit 1000 --test-limit 500 "
+                          "--calib-samples 256 --sparsity 0.5 --scope layer --json --out " + dir.file("m.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report.at("calibration_samples"), 256);
+  EXPECT_EQ(report.at("method_options").at("reduction"), "abs-of-sum");
+  EXPECT_TRUE(report.contains("accuracy_after"));
+}
+
 TEST(Cli, LatencyComparesTwoModels) {
   testing::TempDir dir;
   ASSERT_EQ(run_mipp("export --model lenet5 --out " + dir.file("dense.pt")).exit_code, 0);
@@ -211,6 +222,7 @@ TEST(Cli, PruneBadInputWritesNothing) {
   expect_bad_input(run_mipp("prune --model lenet5 --method snap" + out), "magnitude");
   expect_bad_input(run_mipp("prune --model lenet5 --sparsity 0.995" + out), "at most");
   expect_bad_input(run_mipp("prune --model lenet5 --method bn-scale" + out), "batch-norm");
+  expect_bad_input(run_mipp("prune --model lenet5 --method snip" + out), "needs calibration data");
   expect_bad_input(run_mipp("prune --model lenet5 --method-options '{\"norm\": 5}'" + out), "norm 5");
   EXPECT_EQ(dir.num_entries(), 0);
 }

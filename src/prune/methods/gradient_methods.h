@@ -1,0 +1,32 @@
+// Gradient-based criteria that read labelled calibration data (one factory each).
+//   snip    structured SNIP (Lee et al. 2019; the per-channel mask of ProsPr's structured mode with
+//           M = 0): s_u = |dL/dc_u| = |sum over the unit's weights and bias, in every producer of
+//           its group, of theta * dL/dtheta|, gradients summed over the calibration batches, eval
+//           mode. {"reduction": "abs-of-sum" (default) | "sum-of-abs"}, {"batch_size": 128}.
+//   taylor  Taylor-FO-BN (Molchanov et al. 2019): a gate after each unit's batch-norm (after the
+//           producer when the group has none); I_u = (sum_gates g * dL/dg)^2 per mini-batch, averaged
+//           over batches, eval mode. {"batch_size": 128}.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/prune/method.h"
+
+namespace mipp::prune {
+
+std::unique_ptr<Method> make_snip_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_taylor_method(const nlohmann::json& options);
+
+// The calibration set in batches of `batch_size` (the last may be smaller), in order.
+// REQUIRES: in.calibration with labels.
+void for_each_batch(const MethodInputs& in, int64_t batch_size,
+                    const std::function<void(const at::Tensor& x, const at::Tensor& y)>& fn);
+
+// Reads {"batch_size": N} (default 128), rejecting other keys than `allowed`.
+int64_t batch_size_option(const std::string& method, const nlohmann::json& options,
+                          const std::vector<std::string>& allowed);
+
+}  // namespace mipp::prune
