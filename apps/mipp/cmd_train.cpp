@@ -69,17 +69,25 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
                            opt.train.epochs - result.resumed_from_epoch, result.seconds, threads, opt.out);
 }
 
-}  // namespace
-
-void add_train_command(CLI::App& app, GlobalOptions& global) {
+// `train` and `finetune` share every option; finetune starts from a model file (a pruned one,
+// typically) rather than a zoo model.
+void add_training_command(CLI::App& app, GlobalOptions& global, const std::string& name, bool model_file_only) {
   auto opt = std::make_shared<TrainCommandOptions>();
   train::TrainOptions& t = opt->train;
-  CLI::App* cmd = add_command(
-      app, "train", "train a model on a dataset and write it as a model file",
-      "Examples:\n  mipp train --model lenet5 --dataset fashion-mnist --epochs 10 --seed 1 --out lenet5.pt\n"
-      "  mipp train --model resnet20 --dataset cifar10 --data DIR --augment --epochs 160 --out r20.pt "
-      "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n");
-  add_model_source_options(cmd, opt->source, /*with_file=*/true);
+  const std::string description = model_file_only ? "fine-tune a model file (a pruned one) on a dataset"
+                                                  : "train a model on a dataset and write it as a model file";
+  const std::string examples =
+      model_file_only
+          ? "Example:\n  mipp finetune pruned.pt --dataset fashion-mnist --epochs 2 --lr 0.01 --out pruned-ft.pt\n"
+          : "Examples:\n  mipp train --model lenet5 --dataset fashion-mnist --epochs 10 --seed 1 --out lenet5.pt\n"
+            "  mipp train --model resnet20 --dataset cifar10 --data DIR --augment --epochs 160 --out r20.pt "
+            "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n";
+  CLI::App* cmd = add_command(app, name, description, examples);
+  if (model_file_only) {
+    cmd->add_option("file", opt->source.file, "model file (.pt) to fine-tune")->required();
+  } else {
+    add_model_source_options(cmd, opt->source, /*with_file=*/true);
+  }
   add_data_options(cmd, opt->data, /*with_val_split=*/true);
   cmd->add_option("--out", opt->out, "output model file (.pt); also the checkpoint")->required();
   cmd->add_option("--epochs", t.epochs, "epochs")->capture_default_str();
@@ -104,6 +112,13 @@ void add_train_command(CLI::App& app, GlobalOptions& global) {
     }
     run_train(*opt, global);
   });
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, GlobalOptions& global) {
+  add_training_command(app, global, "train", /*model_file_only=*/false);
+  add_training_command(app, global, "finetune", /*model_file_only=*/true);
 }
 
 }  // namespace mipp::cli

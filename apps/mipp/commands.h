@@ -10,7 +10,7 @@ namespace mipp::cli {
 
 void add_inspect_command(CLI::App& app, GlobalOptions& global);
 void add_export_command(CLI::App& app, GlobalOptions& global);
-void add_train_command(CLI::App& app, GlobalOptions& global);
+void add_train_command(CLI::App& app, GlobalOptions& global);  // train and finetune
 void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_prune_command(CLI::App& app, GlobalOptions& global);
 void add_latency_command(CLI::App& app, GlobalOptions& global);

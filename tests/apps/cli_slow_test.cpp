@@ -38,7 +38,7 @@ TEST(Cli, VersionAndHelpExitZero) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_NE(version.out.find("mipp 0."), std::string::npos) << version.out;
   EXPECT_NE(version.out.find("LibTorch"), std::string::npos);
-  for (const char* cmd : {"", "inspect ", "export ", "train ", "eval ", "prune ", "latency ", "demo "}) {
+  for (const char* cmd : {"", "inspect ", "export ", "train ", "finetune ", "eval ", "prune ", "latency ", "demo "}) {
     const auto help = run_mipp(std::string(cmd) + "--help");
     EXPECT_EQ(help.exit_code, 0) << cmd;
     EXPECT_NE(help.out.find("--threads"), std::string::npos) << cmd << help.out;
@@ -194,6 +194,22 @@ TEST(Cli, PruneWithSnipReadsCalibrationData) {
   EXPECT_EQ(report.at("calibration_samples"), 256);
   EXPECT_EQ(report.at("method_options").at("reduction"), "abs-of-sum");
   EXPECT_TRUE(report.contains("accuracy_after"));
+}
+
+TEST(Cli, FinetuneContinuesAPrunedModel) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_mipp("train --model lenet300 --epochs 1 --limit 2000 --test-limit 500 --out " + dir.file("m.pt")).exit_code, 0);
+  ASSERT_EQ(run_mipp("prune " + dir.file("m.pt") + " --sparsity 0.5 --scope layer --test-limit 500 --out " +
+                     dir.file("p.pt")).exit_code, 0);
+  const auto r = run_mipp("finetune " + dir.file("p.pt") + " --epochs 1 --limit 2000 --test-limit 500 --lr 0.01 --json --out " +
+                          dir.file("ft.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto inspected = run_mipp("inspect " + dir.file("ft.pt") + " --json");
+  const nlohmann::json history = nlohmann::json::parse(inspected.out).at("model").at("history");
+  ASSERT_EQ(history.size(), 4u);  // init, train, prune, train
+  EXPECT_EQ(history.at(2).at("action"), "prune");
+  EXPECT_EQ(history.at(3).at("action"), "train");
+  expect_bad_input(run_mipp("finetune --model lenet5 --out " + dir.file("x.pt")), "--model");
 }
 
 TEST(Cli, LatencyComparesTwoModels) {
