@@ -146,6 +146,10 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--round-to", b.round_to, "kept units per group rounded up to a multiple of this")
       ->capture_default_str();
+  cmd->add_option("--rounds", opt->prune.rounds, "iterative pruning: score, remove, re-score this many times")
+      ->capture_default_str();
+  cmd->add_option("--round-schedule", opt->prune.round_schedule, "sparsity per round: exponential or linear")
+      ->capture_default_str();
   cmd->add_option("--calib-samples", opt->calib_samples, "calibration samples for data-driven methods")
       ->capture_default_str();
   cmd->add_flag("--no-eval", opt->no_eval, "skip the test-set evaluation before and after");

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "mipp/graph/analyze.h"
 #include "mipp/graph/cost.h"
@@ -28,6 +29,17 @@ void check_finite_weights(const graph::Network& net) {
 
 json cost_json(const graph::Cost& c) { return {{"params", c.params}, {"macs", c.macs}}; }
 
+// The network's size in the budget's target measure: units (all groups), params or MACs.
+double amount(const graph::Network& net, const graph::Analysis& analysis, const std::string& target) {
+  if (target == "units") {
+    int64_t units = 0;
+    for (const graph::Group& g : analysis.groups) units += g.size;
+    return static_cast<double>(units);
+  }
+  const graph::Cost c = graph::total_cost(net);
+  return static_cast<double>(target == "params" ? c.params : c.macs);
+}
+
 }  // namespace
 
 PruneResult prune_model(const io::Model& model, const data::Dataset* calibration, const data::Dataset* test,
@@ -51,17 +63,50 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                  {"calibration_samples", calibration != nullptr ? calibration->size() : 0}};
   if (test != nullptr) report["accuracy_before"] = train::evaluate(net, *test);
 
-  sink.stage_begin(fmt::format("scoring ({})", options.method), 0);
-  const auto score_start = Clock::now();
-  const std::vector<at::Tensor> scores =
-      method->score({net, analysis, calibration, options.seed, sink});
-  report["score_seconds"] = seconds_since(score_start);
-  sink.stage_end();
+  MIPP_CHECK(options.rounds >= 1, kInvalidArgument, "--rounds {}: must be at least 1", options.rounds);
+  MIPP_CHECK(options.round_schedule == "exponential" || options.round_schedule == "linear", kInvalidArgument,
+             "--round-schedule {}: use exponential or linear", options.round_schedule);
+  MIPP_CHECK(options.rounds == 1 || options.budget.scope != "custom", kInvalidArgument,
+             "--rounds {}: iterative pruning needs the global or layer scope", options.rounds);
 
-  const prune::Selection selection = prune::select_units(net, analysis, scores, options.budget);
-  const auto slice_start = Clock::now();
-  PruneResult result{{graph::slice(net, analysis, selection.keep), model.metadata, {}}, selection, {}};
-  report["slice_seconds"] = seconds_since(slice_start);
+  // Each round prunes the network left by the previous one; to_original maps its units back.
+  graph::Network current = net;
+  graph::Analysis current_analysis = analysis;
+  graph::KeepSets to_original = graph::keep_all(analysis);
+  const double original_amount = amount(net, analysis, options.budget.target);
+  prune::Selection selection;
+  double score_seconds = 0, slice_seconds = 0;
+  for (int round = 1; round <= options.rounds; ++round) {
+    const double fraction = static_cast<double>(round) / options.rounds;
+    const double s = options.round_schedule == "linear" ? options.budget.sparsity * fraction
+                                                        : 1 - std::pow(1 - options.budget.sparsity, fraction);
+    prune::Budget budget = options.budget;
+    if (budget.scope != "custom") {  // the round's target relative to what is left
+      budget.sparsity = std::max(0.0, 1 - (1 - s) * original_amount / amount(current, current_analysis, budget.target));
+    }
+    sink.stage_begin(fmt::format("scoring ({}, round {}/{})", options.method, round, options.rounds), 0);
+    auto start = Clock::now();
+    const std::vector<at::Tensor> scores = method->score({current, current_analysis, calibration, options.seed, sink});
+    score_seconds += seconds_since(start);
+    sink.stage_end();
+    selection = prune::select_units(current, current_analysis, scores, budget);
+    start = Clock::now();
+    for (size_t g = 0; g < to_original.size(); ++g) {
+      std::vector<int64_t> kept;
+      for (int64_t u : selection.keep[g]) kept.push_back(to_original[g][u]);
+      to_original[g] = std::move(kept);
+    }
+    current = graph::slice(current, current_analysis, selection.keep);
+    current_analysis = graph::analyze(current);
+    slice_seconds += seconds_since(start);
+  }
+  selection.keep = to_original;
+  selection.achieved = prune::measure_sparsity(net, analysis, selection.keep, options.budget.target);
+  report["rounds"] = options.rounds;
+  report["round_schedule"] = options.round_schedule;
+  report["score_seconds"] = score_seconds;
+  report["slice_seconds"] = slice_seconds;
+  PruneResult result{{std::move(current), model.metadata, {}}, selection, {}};
 
   const graph::Cost before = graph::total_cost(net), after = graph::total_cost(result.pruned.network);
   report["requested_sparsity"] = options.budget.sparsity;
@@ -87,6 +132,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                 {"method_options", method->options()},
                 {"budget", options.budget},
                 {"seed", options.seed},
+                {"rounds", options.rounds},
                 {"achieved_sparsity", selection.achieved},
                 {"params", cost_json(after)}};
   result.pruned.metadata.history.push_back(entry);

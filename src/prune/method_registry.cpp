@@ -20,6 +20,8 @@ const std::vector<Entry>& table() {
       {{"random", "uniform random scores from --seed; the control every method must beat"}, make_random_method},
       {{"magnitude", "L1 (or L2, {\"norm\": 2}) norm of each unit's weights (Li et al. 2017)"}, make_magnitude_method},
       {{"bn-scale", "|gamma| of the unit's batch-norm (Liu et al. 2017, network slimming)"}, make_bn_scale_method},
+      {{"synflow", "synaptic flow |theta| * dR/d|theta|, data-free (Tanaka et al. 2020); use --rounds 100"},
+       make_synflow_method},
       {{"snip", "structured SNIP: |sum of theta * dL/dtheta| over each unit's weights (Lee et al. 2019); data"},
        make_snip_method},
       {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},

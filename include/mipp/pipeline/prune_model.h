@@ -20,6 +20,11 @@ struct PruneOptions {
   nlohmann::json method_options = nlohmann::json::object();
   prune::Budget budget;
   uint64_t seed = 0;  // method randomness (random scores, calibration sampling)
+  // Iterative pruning: `rounds` steps of score, select, remove, each re-scoring what is left, with
+  // the sparsity after round k of R at 1 - (1 - s)^(k/R) ("exponential", SynFlow's schedule) or
+  // s * k / R ("linear"). Floors (min width) apply in every round. 1 = one-shot.
+  int rounds = 1;
+  std::string round_schedule = "exponential";
 };
 
 struct PruneResult {

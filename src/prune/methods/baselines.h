@@ -4,6 +4,7 @@
 //              over the producers of a residual group
 //   bn-scale   |gamma| of the batch-norm after each unit (Liu et al. 2017, network slimming), summed
 //              over the group's batch-norms
+//   synflow    synaptic flow of the linearised network on an all-ones input (Tanaka et al. 2020)
 #pragma once
 
 #include <memory>
@@ -17,5 +18,6 @@ namespace mipp::prune {
 std::unique_ptr<Method> make_random_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_magnitude_method(const nlohmann::json& options);  // {"norm": 1 | 2}
 std::unique_ptr<Method> make_bn_scale_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_synflow_method(const nlohmann::json& options);
 
 }  // namespace mipp::prune

@@ -1,0 +1,60 @@
+#include <torch/torch.h>
+
+#include "mipp/graph/forward.h"
+#include "mipp/util/error.h"
+#include "prune/methods/baselines.h"
+
+namespace mipp::prune {
+
+namespace {
+
+// SynFlow (Tanaka et al. 2020), structured: with every parameter and buffer replaced by its
+// absolute value (the official code's linearize(), buffers included) and the network in eval mode
+// and float64, R = sum of the outputs for an all-ones input; a unit's score is the sum of
+// theta * dR/dtheta over its weights and bias in every producer of its group (all terms are >= 0,
+// so abs-of-sum and sum-of-abs agree). Data-free. The official schedule re-scores over 100
+// exponential rounds: use `mipp prune --rounds 100`.
+class SynflowMethod : public Method {
+ public:
+  std::string_view name() const override { return "synflow"; }
+
+  std::vector<at::Tensor> score(const MethodInputs& in) override {
+    graph::Network linear = in.net.deep_copy();
+    for (int id = 0; id < linear.num_nodes(); ++id) {
+      graph::Node& n = linear.node(id);
+      for (auto& [key, t] : n.params) t = t.to(torch::kFloat64).abs();
+      for (auto& [key, t] : n.buffers) t = t.to(torch::kFloat64).abs();
+    }
+    std::unordered_map<std::string, at::Tensor> params;
+    for (const auto& [name, t] : linear.named_parameters()) params[name] = t.clone().requires_grad_(true);
+    graph::ForwardOptions opt;
+    opt.parameters = &params;
+    std::vector<int64_t> shape = {1};
+    shape.insert(shape.end(), linear.input_shape().begin(), linear.input_shape().end());
+    graph::forward(linear, torch::ones(shape, torch::kFloat64), opt).output.sum().backward();
+
+    std::vector<at::Tensor> scores;
+    for (const graph::Group& g : in.analysis.groups) {
+      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      for (int p : g.producers) {
+        for (const auto& [key, t] : linear.node(p).params) {
+          const at::Tensor& theta = params.at(linear.node(p).name + "." + key);
+          s += (theta.detach() * theta.grad()).reshape({g.size, -1}).sum(1);
+        }
+      }
+      MIPP_CHECK(torch::isfinite(s).all().item<bool>(), kNumerical,
+                 "method synflow: scores of group {} overflow (a deep network with large weights?)", g.name);
+      scores.push_back(s);
+    }
+    return scores;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_synflow_method(const nlohmann::json& options) {
+  MIPP_CHECK(options.empty(), kInvalidArgument, "method synflow takes no options, got {}", options.dump());
+  return std::make_unique<SynflowMethod>();
+}
+
+}  // namespace mipp::prune

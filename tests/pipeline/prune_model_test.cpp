@@ -1,0 +1,75 @@
+#include "mipp/pipeline/prune_model.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mipp/graph/cost.h"
+#include "mipp/graph/slice.h"
+#include "mipp/models/zoo.h"
+#include "support/expect_error.h"
+
+namespace mipp::pipeline {
+
+namespace {
+
+io::Model lenet5() {
+  models::ModelSpec spec;
+  spec.name = "lenet5";
+  return {models::build_model(spec), {"lenet5"}, {}};
+}
+
+}  // namespace
+
+TEST(PruneModel, OneShotReportMatchesThePrunedNetwork) {
+  const io::Model model = lenet5();
+  PruneOptions o;
+  o.budget.sparsity = 0.6;
+  o.budget.target = "params";
+  const PruneResult r = prune_model(model, nullptr, nullptr, o, util::null_sink());
+  const graph::Cost after = graph::total_cost(r.pruned.network);
+  EXPECT_EQ(r.report.at("after").at("params").get<int64_t>(), after.params);
+  EXPECT_GE(r.report.at("achieved_sparsity").get<double>(), 0.6);
+  EXPECT_EQ(r.pruned.metadata.history.back().at("action"), "prune");
+  const graph::Analysis a = graph::analyze(model.network);
+  EXPECT_EQ(graph::total_cost(graph::slice(model.network, a, r.selection.keep)).params, after.params);
+}
+
+TEST(PruneModel, IterativeRoundsEndAtTheRequestedSparsity) {
+  const io::Model model = lenet5();
+  for (const char* schedule : {"exponential", "linear"}) {
+    PruneOptions o;
+    o.method = "random";
+    o.budget.sparsity = 0.8;
+    o.rounds = 10;
+    o.round_schedule = schedule;
+    const PruneResult r = prune_model(model, nullptr, nullptr, o, util::null_sink());
+    const double achieved = r.report.at("achieved_sparsity").get<double>();
+    EXPECT_GE(achieved, 0.8 - 1e-9) << schedule;
+    EXPECT_LT(achieved, 0.81) << schedule;
+    // The keep-sets are in the original network's unit indices and reproduce the pruned network.
+    const graph::Analysis a = graph::analyze(model.network);
+    const graph::Network replay = graph::slice(model.network, a, r.selection.keep);
+    const auto p = replay.named_parameters(), q = r.pruned.network.named_parameters();
+    ASSERT_EQ(p.size(), q.size());
+    for (size_t i = 0; i < p.size(); ++i) EXPECT_TRUE(torch::equal(p[i].second, q[i].second)) << p[i].first;
+  }
+}
+
+TEST(PruneModel, RefusesBadRequestsBeforeWork) {
+  const io::Model model = lenet5();
+  PruneOptions o;
+  o.rounds = 0;
+  testing::expect_error([&] { prune_model(model, nullptr, nullptr, o, util::null_sink()); },
+                        ErrorKind::kInvalidArgument, {"--rounds 0"});
+  o = {};
+  o.method = "snip";
+  testing::expect_error([&] { prune_model(model, nullptr, nullptr, o, util::null_sink()); },
+                        ErrorKind::kInvalidArgument, {"calibration data"});
+  o = {};
+  io::Model broken = lenet5();
+  broken.network.node(broken.network.find("fc2")).params.at("weight")[0][0] = std::nan("");
+  testing::expect_error([&] { prune_model(broken, nullptr, nullptr, o, util::null_sink()); },
+                        ErrorKind::kNumerical, {"fc2.weight"});
+}
+
+}  // namespace mipp::pipeline
