@@ -24,6 +24,8 @@ const std::vector<Entry>& table() {
        make_synflow_method},
       {{"snip", "structured SNIP: |sum of theta * dL/dtheta| over each unit's weights (Lee et al. 2019); data"},
        make_snip_method},
+      {{"grasp", "GraSP: gradient-flow preservation, -theta * Hg per unit (Wang et al. 2020); data"},
+       make_grasp_method},
       {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},
        make_taylor_method},
   };

@@ -6,6 +6,8 @@
 //   taylor  Taylor-FO-BN (Molchanov et al. 2019): a gate after each unit's batch-norm (after the
 //           producer when the group has none); I_u = (sum_gates g * dL/dg)^2 per mini-batch, averaged
 //           over batches, eval mode. {"batch_size": 128}.
+//   grasp   GraSP (Wang et al. 2020): -S_u = sum of theta * Hg over u's weights (gradient-flow
+//           preservation; GraSP removes the largest S). {"samples_per_class": 10, "temperature": 200}.
 #pragma once
 
 #include <functional>
@@ -19,6 +21,7 @@ namespace mipp::prune {
 
 std::unique_ptr<Method> make_snip_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_taylor_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_grasp_method(const nlohmann::json& options);
 
 // The calibration set in batches of `batch_size` (the last may be smaller), in order.
 // REQUIRES: in.calibration with labels.
