@@ -26,6 +26,8 @@ const std::vector<Entry>& table() {
        make_snip_method},
       {{"grasp", "GraSP: gradient-flow preservation, -theta * Hg per unit (Wang et al. 2020); data"},
        make_grasp_method},
+      {{"prospr", "ProsPr: meta-gradient of the loss after 3 unrolled SGD steps (Alizadeh et al. 2022); data"},
+       make_prospr_method},
       {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},
        make_taylor_method},
   };

@@ -8,6 +8,8 @@
 //           over batches, eval mode. {"batch_size": 128}.
 //   grasp   GraSP (Wang et al. 2020): -S_u = sum of theta * Hg over u's weights (gradient-flow
 //           preservation; GraSP removes the largest S). {"samples_per_class": 10, "temperature": 200}.
+//   prospr  ProsPr (Alizadeh et al. 2022): |dL/dc_u| after M unrolled SGD steps from c * theta_0.
+//           {"steps": 3, "inner_lr": 0.1, "momentum": 0, "batch_size": 128, "mode": "full"}.
 #pragma once
 
 #include <functional>
@@ -22,6 +24,7 @@ namespace mipp::prune {
 std::unique_ptr<Method> make_snip_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_taylor_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_grasp_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_prospr_method(const nlohmann::json& options);
 
 // The calibration set in batches of `batch_size` (the last may be smaller), in order.
 // REQUIRES: in.calibration with labels.
