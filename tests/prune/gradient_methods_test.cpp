@@ -13,34 +13,6 @@ namespace mipp::prune {
 
 namespace {
 
-graph::Network to_double(const graph::Network& net) {
-  graph::Network d = net.deep_copy();
-  for (int id = 0; id < d.num_nodes(); ++id) {
-    graph::Node& n = d.node(id);
-    for (auto& [key, t] : n.params) t = t.to(torch::kFloat64);
-    for (auto& [key, t] : n.buffers) t = t.to(torch::kFloat64);
-  }
-  return d;
-}
-
-// conv 3->4 (3x3) -> batch-norm -> relu -> flatten -> linear 3.
-graph::Network conv_bn_net() {
-  graph::Network net({3, 4, 4});
-  graph::Conv2dOp c;
-  c.in_channels = 3;
-  c.out_channels = 4;
-  c.padding = {1, 1};
-  int x = net.add("conv", c, {0});
-  x = net.add("bn", graph::BatchNormOp{4}, {x});
-  x = net.add("relu", graph::ActivationOp{}, {x});
-  x = net.add("flatten", graph::FlattenOp{}, {x});
-  net.add("fc", graph::LinearOp{64, 3}, {x});
-  models::initialize(net, 2);
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
-  testing::randomize_batch_norms(net, gen);
-  return to_double(net);
-}
-
 data::Dataset calibration(const graph::Network& net, int64_t n, int64_t classes, uint64_t seed) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   std::vector<int64_t> shape = {n};
@@ -80,7 +52,7 @@ double mask_derivative(const graph::Network& net, const graph::Group& g, int64_t
 }  // namespace
 
 TEST(SnipMethod, MatchesFiniteDifferencesOfAUnitMask) {
-  const graph::Network net = conv_bn_net();
+  const graph::Network net = testing::conv_bn_net(2);
   const data::Dataset d = calibration(net, 16, 3, 1);
   const auto scores = score("snip", net, d, {{"batch_size", 16}});
   const graph::Analysis a = graph::analyze(net);
@@ -96,7 +68,7 @@ TEST(SnipMethod, ResidualGroupsShareOneMaskAcrossProducers) {
   models::ModelSpec spec;
   spec.name = "resnet20";
   spec.width = 0.125;
-  const graph::Network net = to_double(models::build_model(spec));
+  const graph::Network net = testing::to_float64(models::build_model(spec));
   const data::Dataset d = calibration(net, 4, 10, 2);
   const auto scores = score("snip", net, d);
   const graph::Analysis a = graph::analyze(net);
@@ -109,7 +81,7 @@ TEST(SnipMethod, ResidualGroupsShareOneMaskAcrossProducers) {
 }
 
 TEST(TaylorMethod, MatchesFiniteDifferencesOfTheGateAfterBatchNorm) {
-  const graph::Network net = conv_bn_net();
+  const graph::Network net = testing::conv_bn_net(2);
   const data::Dataset d = calibration(net, 16, 3, 4);
   const auto scores = score("taylor", net, d, {{"batch_size", 16}});  // one batch: I = (dL/dg)^2
   const int bn = net.find("bn");
@@ -136,7 +108,7 @@ TEST(GradientMethods, NeedLabelledDataAndValidOptions) {
 }
 
 TEST(GradientMethods, LeaveTheNetworkUntouched) {
-  const graph::Network net = conv_bn_net();
+  const graph::Network net = testing::conv_bn_net(2);
   const graph::Network before = net.deep_copy();
   const data::Dataset d = calibration(net, 8, 3, 5);
   score("snip", net, d);

@@ -6,28 +6,14 @@
 #include "mipp/graph/forward.h"
 #include "mipp/models/zoo.h"
 #include "mipp/prune/method.h"
+#include "support/tiny_networks.h"
 
 namespace mipp::prune {
 
 // GraSP's score of unit u is half the derivative of g^T g (g: the gradient of the temperature-scaled
 // loss over the conv and linear weights, train mode) with respect to a mask scaling u's weights.
 TEST(GraspMethod, MatchesFiniteDifferencesOfTheGradientNorm) {
-  graph::Network net({3, 4, 4});
-  graph::Conv2dOp c;
-  c.in_channels = 3;
-  c.out_channels = 4;
-  c.padding = {1, 1};
-  int x = net.add("conv", c, {0});
-  x = net.add("bn", graph::BatchNormOp{4}, {x});
-  x = net.add("relu", graph::ActivationOp{}, {x});
-  x = net.add("flatten", graph::FlattenOp{}, {x});
-  net.add("fc", graph::LinearOp{64, 3}, {x});
-  models::initialize(net, 5);
-  graph::Network dnet = net.deep_copy();
-  for (int id = 0; id < dnet.num_nodes(); ++id) {
-    for (auto& [key, t] : dnet.node(id).params) t = t.to(torch::kFloat64);
-    for (auto& [key, t] : dnet.node(id).buffers) t = t.to(torch::kFloat64);
-  }
+  const graph::Network dnet = testing::conv_bn_net(5);
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(9);
   data::Dataset d;
   d.name = "random";

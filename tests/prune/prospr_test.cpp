@@ -7,6 +7,7 @@
 #include "mipp/models/zoo.h"
 #include "mipp/prune/method.h"
 #include "support/expect_error.h"
+#include "support/tiny_networks.h"
 
 namespace mipp::prune {
 
@@ -31,10 +32,7 @@ ProsprSetup make_setup() {
   x = s.net.add("relu2", graph::ActivationOp{}, {x});
   s.net.add("fc2", graph::LinearOp{5, 3}, {x});
   models::initialize(s.net, 6);
-  for (int id = 0; id < s.net.num_nodes(); ++id) {
-    for (auto& [key, t] : s.net.node(id).params) t = t.to(torch::kFloat64);
-    for (auto& [key, t] : s.net.node(id).buffers) t = t.to(torch::kFloat64);
-  }
+  s.net = testing::to_float64(s.net);
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(8);
   s.data.name = "random";
   s.data.num_classes = 3;

@@ -64,6 +64,33 @@ void randomize_batch_norms(Network& net, at::Generator& gen) {
   }
 }
 
+Network to_float64(const Network& net) {
+  Network d = net.deep_copy();
+  for (int id = 0; id < d.num_nodes(); ++id) {
+    Node& n = d.node(id);
+    for (auto& [key, t] : n.params) t = t.to(torch::kFloat64);
+    for (auto& [key, t] : n.buffers) t = t.to(torch::kFloat64);
+  }
+  return d;
+}
+
+Network conv_bn_net(uint64_t seed) {
+  Network net({3, 4, 4});
+  Conv2dOp c;
+  c.in_channels = 3;
+  c.out_channels = 4;
+  c.padding = {1, 1};
+  int x = net.add("conv", c, {0});
+  x = net.add("bn", BatchNormOp{4}, {x});
+  x = net.add("relu", ActivationOp{}, {x});
+  x = net.add("flatten", FlattenOp{}, {x});
+  net.add("fc", LinearOp{64, 3}, {x});
+  models::initialize(net, seed);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed + 1);
+  randomize_batch_norms(net, gen);
+  return to_float64(net);
+}
+
 Network two_layer_mlp() {
   Network net({2});
   int h = net.add("fc1", LinearOp{2, 3, true}, {0});

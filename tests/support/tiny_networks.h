@@ -19,6 +19,13 @@ graph::Network all_ops_network(uint64_t seed = 0);
 // so that tests see every term of the formula (and a removed channel's shift, if it leaked).
 void randomize_batch_norms(graph::Network& net, at::Generator& gen);
 
+// A copy of `net` with every tensor in float64, for finite-difference checks.
+graph::Network to_float64(const graph::Network& net);
+
+// conv 3->4 (3x3, pad 1) -> batch-norm (random statistics) -> relu -> flatten -> linear 3, on
+// [3, 4, 4] inputs, in float64: the small net of the gradient-based method tests.
+graph::Network conv_bn_net(uint64_t seed);
+
 // input [2] -> linear 3 -> relu -> linear 2, with integer weights for hand computation.
 graph::Network two_layer_mlp();
 
