@@ -2,12 +2,15 @@
 #pragma once
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
+#include <vector>
 
 #include "mipp/info/estimator.h"
 #include "mipp/util/seed.h"
@@ -83,6 +86,36 @@ int count_significant(Estimator& e, int trials, double confidence, Make make) {
     significant += e.test_positive_cmi(s.x, s.y, s.z, confidence).significant;
   }
   return significant;
+}
+
+// Correlated Gaussians with x [dx] and y [dy] columns; strength ~ 2 MI (see random_joint_map).
+struct MiCase {
+  int64_t dx, dy, n;
+  double strength;
+};
+
+// Checks e's MI against the analytic value on each case with seeds 1..3, within `tolerance` nats,
+// and returns the worst absolute error (printed per case, for the record).
+inline double expect_analytic_mi(Estimator& e, const std::vector<MiCase>& cases, double tolerance) {
+  double worst = 0;
+  for (const MiCase& c : cases) {
+    for (uint64_t seed : {1, 2, 3}) {
+      const at::Tensor t = random_joint_map(c.dx, c.dy, c.strength, seed);
+      const double truth = analytic_mi(t.mm(t.t()), c.dx);
+      const at::Tensor xy = sample_linear_map(t, c.n, seed);
+      const Estimate est = e.mutual_information(xy.slice(1, 0, c.dx), xy.slice(1, c.dx));
+      const double error = est.value - truth;
+      worst = std::max(worst, std::fabs(error));
+      std::printf("%s dx=%lld dy=%lld n=%lld seed=%llu: MI %.4f, estimate %.4f +- %.4f, error %+.4f\n",
+                  std::string(e.name()).c_str(), static_cast<long long>(c.dx), static_cast<long long>(c.dy),
+                  static_cast<long long>(c.n), static_cast<unsigned long long>(seed), truth, est.value, est.std_error,
+                  error);
+      EXPECT_NEAR(est.value, truth, tolerance) << e.name() << " dx " << c.dx << " dy " << c.dy << " seed " << seed;
+      EXPECT_EQ(est.samples, c.n);
+    }
+  }
+  std::printf("%s: worst |error| %.4f nats\n", std::string(e.name()).c_str(), worst);
+  return worst;
 }
 
 }  // namespace mipp::info::testing
