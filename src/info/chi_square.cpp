@@ -16,8 +16,9 @@ constexpr int kMaxIterations = 1000000;
 constexpr double kEps = 1e-15;
 constexpr double kTiny = 1e-300;
 
-// e^-x x^a / Gamma(a), the common prefactor, in logs to avoid overflow.
-double prefactor(double a, double x) { return std::exp(-x + a * std::log(x) - std::lgamma(a)); }
+// log(e^-x x^a / Gamma(a)), the common prefactor, in logs to avoid overflow.
+double log_prefactor(double a, double x) { return -x + a * std::log(x) - std::lgamma(a); }
+double prefactor(double a, double x) { return std::exp(log_prefactor(a, x)); }
 
 // P(a, x) by the series  e^-x x^a / Gamma(a) * sum_k x^k / (a (a+1) ... (a+k)).
 double series_p(double a, double x) {
@@ -31,8 +32,8 @@ double series_p(double a, double x) {
   MIPP_FAIL(kNumerical, "incomplete gamma P({}, {}): series did not converge", a, x);
 }
 
-// Q(a, x) by the continued fraction  e^-x x^a / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))).
-double continued_fraction_q(double a, double x) {
+// log Q(a, x) by the continued fraction  e^-x x^a / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...))).
+double log_continued_fraction_q(double a, double x) {
   double b = x + 1 - a, c = 1 / kTiny, d = 1 / b, h = d;
   for (int i = 1; i < kMaxIterations; ++i) {
     const double an = -i * (i - a);
@@ -44,10 +45,12 @@ double continued_fraction_q(double a, double x) {
     d = 1 / d;
     const double delta = d * c;
     h *= delta;
-    if (std::fabs(delta - 1) < kEps) return h * prefactor(a, x);
+    if (std::fabs(delta - 1) < kEps) return std::log(h) + log_prefactor(a, x);
   }
   MIPP_FAIL(kNumerical, "incomplete gamma Q({}, {}): continued fraction did not converge", a, x);
 }
+
+double continued_fraction_q(double a, double x) { return std::exp(log_continued_fraction_q(a, x)); }
 
 void check_arguments(double a, double x) {
   MIPP_CHECK(a > 0 && std::isfinite(a), kInvalidArgument, "incomplete gamma: a = {} must be positive", a);
@@ -74,6 +77,14 @@ double chi_square_survival(double x, double dof) {
   MIPP_CHECK(dof > 0, kInvalidArgument, "chi-square: {} degrees of freedom, must be positive", dof);
   if (x <= 0) return 1;
   return regularized_gamma_q(dof / 2, x / 2);
+}
+
+double log_chi_square_survival(double x, double dof) {
+  MIPP_CHECK(dof > 0, kInvalidArgument, "chi-square: {} degrees of freedom, must be positive", dof);
+  if (x <= 0) return 0;
+  if (std::isinf(x)) return -std::numeric_limits<double>::infinity();
+  const double a = dof / 2, half = x / 2;
+  return half < a + 1 ? std::log1p(-series_p(a, half)) : log_continued_fraction_q(a, half);
 }
 
 TestResult likelihood_ratio_test(double cmi_plugin, int64_t n, int64_t dx, int64_t dy, int64_t dz, double confidence) {

@@ -16,6 +16,10 @@ double regularized_gamma_q(double a, double x);
 // P(X >= x) for X ~ chi-square with `dof` > 0 degrees of freedom: Q(dof / 2, x / 2); 1 for x <= 0.
 double chi_square_survival(double x, double dof);
 
+// log P(X >= x), exact where P(X >= x) underflows a double (the continued fraction is summed in
+// logs): log 1e-400 is about -921. 0 for x <= 0, -infinity for x = +infinity.
+double log_chi_square_survival(double x, double dof);
+
 // Likelihood-ratio test of I(X; Y | Z) = 0 for jointly Gaussian X [dx], Y [dy], Z [dz] from n
 // samples, given the plug-in (maximum-likelihood) estimate `cmi_plugin` in nats.
 // -2 log(likelihood ratio) = 2 n CMI -> chi-square(dx * dy) under H0 (Wilks 1938). We use Bartlett's
