@@ -1,5 +1,6 @@
 // mipp prune: score, select and physically remove units of a model file (or a fresh zoo model,
 // for pruning at initialisation), write the smaller model and a report.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,7 +24,10 @@ struct PruneCommandOptions {
   pipeline::PruneOptions prune;
   std::string method_options = "{}";
   std::string scope = "global";
-  int64_t calib_samples = 512;
+  int64_t calib_samples = 0;  // 0: the method's default
+  double confidence = 0;      // mipp: > 0 sets its confidence level
+  std::string estimator;      // mipp: the estimator, when given
+  bool sparsity_given = false;
   bool no_eval = false;
   bool list_methods = false;
   std::string out;
@@ -59,9 +63,17 @@ void apply_scope(const std::string& scope, prune::Budget& budget) {
 
 void print_summary(const pipeline::PruneResult& r, const std::string& out) {
   const nlohmann::json& j = r.report;
-  std::cout << fmt::format("{} pruning: {} sparsity {:.4f} requested, {:.4f} achieved\n", j.at("method").get<std::string>(),
-                           j.at("budget").at("target").get<std::string>(), j.at("requested_sparsity").get<double>(),
+  const std::string requested =
+      j.at("requested_sparsity").is_null() ? "not set" : fmt::format("{:.4f} requested", j.at("requested_sparsity").get<double>());
+  std::cout << fmt::format("{} pruning: {} sparsity {}, {:.4f} achieved\n", j.at("method").get<std::string>(),
+                           j.at("budget").at("target").get<std::string>(), requested,
                            j.at("achieved_sparsity").get<double>());
+  if (j.contains("method_details") && j.at("method_details").contains("loss_threshold")) {
+    const nlohmann::json& d = j.at("method_details");
+    std::cout << fmt::format("mipp: confidence {}, loss threshold {:.3g}, {} estimator fits, {:.1f} s\n",
+                             d.at("confidence").get<double>(), d.at("loss_threshold").get<double>(),
+                             d.at("estimator_fits").get<int64_t>(), d.at("seconds").get<double>());
+  }
   std::cout << fmt::format("{:<28} {:>8} {:>8}\n", "group", "before", "after");
   for (const auto& g : j.at("groups")) {
     std::cout << fmt::format("{:<28} {:>8} {:>8}{}\n", g.at("group").get<std::string>(), g.at("width_before").get<int64_t>(),
@@ -86,11 +98,24 @@ void print_summary(const pipeline::PruneResult& r, const std::string& out) {
 void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   const int threads = apply_global_options(global);
   opt.prune.method_options = parse_json(opt.method_options, "--method-options");
+  if (opt.confidence != 0 || !opt.estimator.empty()) {
+    MIPP_CHECK(opt.prune.method == "mipp", kInvalidArgument, "--confidence and --estimator are options of --method mipp");
+    if (opt.confidence != 0) {
+      opt.prune.method_options["confidence"] = opt.confidence;
+      // Without --sparsity the confidence level alone decides what is removed (the paper's mode).
+      if (!opt.sparsity_given) opt.prune.method_options["mode"] = "confidence";
+    }
+    if (!opt.estimator.empty()) opt.prune.method_options["estimator"] = opt.estimator;
+  }
   opt.prune.seed = global.seed;
   apply_scope(opt.scope, opt.prune.budget);
   prune::validate(opt.prune.budget);
   const auto method = prune::make_method(opt.prune.method, opt.prune.method_options);  // fail fast
+  if (opt.calib_samples == 0) opt.calib_samples = method->default_calibration_samples();
   MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
+  if (opt.prune.checkpoint_path.empty()) opt.prune.checkpoint_path = opt.out + ".checkpoint.json";
+  MIPP_CHECK(!opt.prune.resume || std::filesystem::exists(opt.prune.checkpoint_path), kNotFound,
+             "--resume: no checkpoint {} to resume from", opt.prune.checkpoint_path);
 
   io::Model model = load_or_build(opt.source, global);
   auto sink = make_event_sink(global.log_format, global.quiet);
@@ -104,10 +129,18 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
     calibration = data::calibration_subset(data.train, opt.calib_samples, util::derive_seed(global.seed, "calibration"),
                                            method->needs_labels());
   }
-  const pipeline::PruneResult result =
-      pipeline::prune_model(model, method->needs_data() && use_data ? &calibration : nullptr,
-                            use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
+  const pipeline::PruneResult result = [&] {
+    try {
+      return pipeline::prune_model(model, method->needs_data() && use_data ? &calibration : nullptr,
+                                   use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kCancelled || !std::filesystem::exists(opt.prune.checkpoint_path)) throw;
+      throw Error(e.kind(), fmt::format("{}; decisions so far are in {}: run the same command with --resume to continue",
+                                        e.what(), opt.prune.checkpoint_path));
+    }
+  }();
   io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
+  std::filesystem::remove(opt.prune.checkpoint_path);  // the run is complete
   nlohmann::json report = result.report;
   report["model"] = opt.source.file.empty() ? opt.source.zoo_name : opt.source.file;
   report["out"] = opt.out;
@@ -129,6 +162,8 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
       app, "prune", "remove units (neurons, channels) of a model and write the smaller model",
       "Examples:\n  mipp prune lenet5.pt --method magnitude --sparsity 0.5 --out small.pt --report report.json\n"
       "  mipp prune --model resnet20 --method random --sparsity 0.7 --target macs --out r20.pt\n"
+      "  mipp prune lenet5.pt --method mipp --sparsity 0.7 --out small.pt\n"
+      "  mipp prune lenet5.pt --method mipp --confidence 0.999 --out small.pt\n"
       "  mipp prune --list-methods\n");
   add_model_source_options(cmd, opt->source, /*with_file=*/true);
   opt->data.dataset = "";  // default: the dataset the model was trained on, if any
@@ -136,6 +171,13 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--method", opt->prune.method, "pruning method (see --list-methods)")->capture_default_str();
   cmd->add_option("--method-options", opt->method_options, "the method's options as a JSON object");
   cmd->add_option("--sparsity", b.sparsity, "fraction removed, in [0, 1)")->capture_default_str();
+  cmd->add_option("--confidence", opt->confidence,
+                  "mipp: confidence level x in (0, 1) of its test (default 0.95); without --sparsity, the sparsity "
+                  "emerges from it");
+  cmd->add_option("--estimator", opt->estimator, "mipp: estimator of its test: linear (default) or mlp");
+  cmd->add_option("--checkpoint", opt->prune.checkpoint_path,
+                  "mipp: where decisions are saved as they are made (default: OUT.checkpoint.json)");
+  cmd->add_flag("--resume", opt->prune.resume, "mipp: continue an interrupted run from its checkpoint");
   cmd->add_option("--target", b.target, "what the sparsity measures: units, params or macs")->capture_default_str();
   cmd->add_option("--scope", opt->scope, "global, layer, or a JSON file {\"group\": sparsity, ...}")
       ->capture_default_str();
@@ -150,20 +192,21 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--round-schedule", opt->prune.round_schedule, "sparsity per round: exponential or linear")
       ->capture_default_str();
-  cmd->add_option("--calib-samples", opt->calib_samples, "calibration samples for data-driven methods")
-      ->capture_default_str();
+  cmd->add_option("--calib-samples", opt->calib_samples,
+                  "calibration samples for data-driven methods (default: the method's, 512; mipp 2048)");
   cmd->add_flag("--no-eval", opt->no_eval, "skip the test-set evaluation before and after");
   cmd->add_option("--out", opt->out, "output model file (.pt)");
   cmd->add_option("--report", opt->report_path, "write the JSON report to this file");
   cmd->add_flag("--json", opt->json, "print the JSON report on stdout");
   cmd->add_flag("--list-methods", opt->list_methods, "list the methods and exit");
-  cmd->callback([opt, &global] {
+  cmd->callback([opt, cmd, &global] {
     if (opt->list_methods) {
       for (const prune::MethodInfo& m : prune::method_list()) std::cout << fmt::format("{:<12} {}\n", m.name, m.description);
       return;
     }
     if (opt->source.file.empty() && opt->source.zoo_name.empty()) throw CLI::RequiredError("a model file or --model NAME");
     if (opt->out.empty()) throw CLI::RequiredError("--out");
+    opt->sparsity_given = cmd->count("--sparsity") > 0;
     run_prune(*opt, global);
   });
 }

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const mipp::Error& e) {
     std::cerr << "mipp: error: " << e.what() << "\n";
+    if (e.kind() == mipp::ErrorKind::kCancelled) return 130;
     return e.kind() == mipp::ErrorKind::kIo ? 3 : 2;
   } catch (const c10::Error& e) {
     std::cerr << "mipp: internal error (LibTorch): " << e.what_without_backtrace() << "\n";

@@ -118,6 +118,10 @@ class LinearElimination final : public Elimination {
     if (s.empty() || targets_ == 0) return t;  // a dead unit, or nothing to predict: no information
     const Update up = update_for(s);
     t.information = std::max(0.0, 0.5 * (log_det_spd(up.inner) - log_det_spd(up.h_ss)));
+    // Residual scatter rises by B_S^T H_SS^-1 B_S; its trace over n m is the mean squared error's rise.
+    const at::Tensor b_s = coefficients_.index_select(0, at::tensor(s, at::kLong));
+    t.loss_increase = at::cholesky_solve(b_s, at::linalg_cholesky(up.h_ss)).mul(b_s).sum().item<double>() /
+                      static_cast<double>(samples_ * targets_);
     const int64_t k = static_cast<int64_t>(s.size());
     const int64_t others = static_cast<int64_t>(active_columns_.size()) - k;
     const TestResult r = likelihood_ratio_test(t.information, samples_, k, targets_, others, 0.95);

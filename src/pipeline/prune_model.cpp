@@ -86,10 +86,10 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
     }
     sink.stage_begin(fmt::format("scoring ({}, round {}/{})", options.method, round, options.rounds), 0);
     auto start = Clock::now();
-    const std::vector<at::Tensor> scores = method->score({current, current_analysis, calibration, options.seed, sink});
+    selection = method->select(
+        {current, current_analysis, calibration, options.seed, sink, options.checkpoint_path, options.resume}, budget);
     score_seconds += seconds_since(start);
     sink.stage_end();
-    selection = prune::select_units(current, current_analysis, scores, budget);
     start = Clock::now();
     for (size_t g = 0; g < to_original.size(); ++g) {
       std::vector<int64_t> kept;
@@ -109,7 +109,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
   PruneResult result{{std::move(current), model.metadata, {}}, selection, {}};
 
   const graph::Cost before = graph::total_cost(net), after = graph::total_cost(result.pruned.network);
-  report["requested_sparsity"] = options.budget.sparsity;
+  report["requested_sparsity"] = method->uses_budget_sparsity() ? json(options.budget.sparsity) : json(nullptr);
   report["achieved_sparsity"] = selection.achieved;
   report["before"] = cost_json(before);
   report["after"] = cost_json(after);
@@ -125,6 +125,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                       {"keep", selection.keep[g.id]}});
   }
   report["groups"] = groups;
+  if (!method->details().empty()) report["method_details"] = method->details();
   if (test != nullptr) report["accuracy_after"] = train::evaluate(result.pruned.network, *test);
 
   json entry = {{"action", "prune"},

@@ -17,19 +17,6 @@ namespace {
 using graph::Analysis;
 using graph::KeepSets;
 
-int64_t round_up(int64_t n, int64_t multiple, int64_t cap) {
-  return std::min(cap, (n + multiple - 1) / multiple * multiple);
-}
-
-// Units a group keeps at the least: the absolute and relative minimum widths and the cap on how
-// much of it may go, rounded up to the channel multiple.
-int64_t floor_of(const graph::Group& g, const Budget& b) {
-  const auto relative = static_cast<int64_t>(std::ceil(b.min_width_fraction * static_cast<double>(g.size) - 1e-9));
-  const int64_t removable = static_cast<int64_t>(std::floor(b.max_layer_sparsity * static_cast<double>(g.size) + 1e-9));
-  const int64_t floor = std::max({b.min_width, relative, g.size - removable, int64_t{1}});
-  return round_up(std::min(floor, g.size), b.round_to, g.size);
-}
-
 // Per group, its units from most to least important: score descending, then lower index first.
 std::vector<std::vector<int64_t>> rank_units(const Analysis& a, const std::vector<at::Tensor>& scores) {
   std::vector<std::vector<int64_t>> order(a.groups.size());
@@ -111,6 +98,17 @@ double measure_sparsity(const graph::Network& net, const Analysis& analysis, con
   return b == 0 ? 0.0 : 1.0 - static_cast<double>(params ? after.params : after.macs) / b;
 }
 
+int64_t round_up(int64_t n, int64_t multiple, int64_t cap) {
+  return std::min(cap, (n + multiple - 1) / multiple * multiple);
+}
+
+int64_t unit_floor(const graph::Group& g, const Budget& b) {
+  const auto relative = static_cast<int64_t>(std::ceil(b.min_width_fraction * static_cast<double>(g.size) - 1e-9));
+  const int64_t removable = static_cast<int64_t>(std::floor(b.max_layer_sparsity * static_cast<double>(g.size) + 1e-9));
+  const int64_t floor = std::max({b.min_width, relative, g.size - removable, int64_t{1}});
+  return round_up(std::min(floor, g.size), b.round_to, g.size);
+}
+
 Selection select_units(const graph::Network& net, const Analysis& analysis, const std::vector<at::Tensor>& scores,
                        const Budget& budget) {
   validate(budget);
@@ -126,7 +124,7 @@ Selection select_units(const graph::Network& net, const Analysis& analysis, cons
   }
   std::vector<int64_t> floors(groups.size()), sizes(groups.size());
   for (const graph::Group& g : groups) {
-    floors[g.id] = floor_of(g, budget);
+    floors[g.id] = unit_floor(g, budget);
     sizes[g.id] = g.size;
   }
   const auto order = rank_units(analysis, scores);

@@ -4,6 +4,7 @@
 #include "mipp/util/error.h"
 #include "prune/methods/baselines.h"
 #include "prune/methods/gradient_methods.h"
+#include "prune/methods/mipp/mipp_method.h"
 
 namespace mipp::prune {
 
@@ -17,6 +18,9 @@ struct Entry {
 // The one table of methods. No self-registration: the list stays visible and the linker keeps it.
 const std::vector<Entry>& table() {
   static const std::vector<Entry> entries = {
+      {{"mipp", "MIPP: keep units that add information about the pruned next layer, outputs to inputs "
+                "(Westphal et al. 2024); data, no labels"},
+       make_mipp_method},
       {{"random", "uniform random scores from --seed; the control every method must beat"}, make_random_method},
       {{"magnitude", "L1 (or L2, {\"norm\": 2}) norm of each unit's weights (Li et al. 2017)"}, make_magnitude_method},
       {{"bn-scale", "|gamma| of the unit's batch-norm (Liu et al. 2017, network slimming)"}, make_bn_scale_method},

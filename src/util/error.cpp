@@ -10,6 +10,7 @@ std::string_view error_kind_name(ErrorKind kind) {
     case ErrorKind::kNotSupported: return "not supported";
     case ErrorKind::kIo: return "I/O error";
     case ErrorKind::kNumerical: return "numerical error";
+    case ErrorKind::kCancelled: return "cancelled";
   }
   return "error";
 }

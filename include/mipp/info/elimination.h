@@ -24,6 +24,11 @@ namespace mipp::info {
 
 struct UnitTest {
   double information = 0;  // estimate of I(u; y | active \ u): nats for linear, loss units for mlp
+  // The loss-difference proxy of the MIPP paper (Eq. 1): how much the predictor's loss per target
+  // rises when u is removed, with targets standardised so that it is a fraction of the target's
+  // variance (MSE) — comparable across layers, unlike nats, which grow without bound where the
+  // target is an exact function of the units (logits are linear in the last hidden layer).
+  double loss_increase = 0;
   double statistic = 0;    // the test statistic (chi-square for linear, Student t for mlp)
   // Natural log of the one-sided p-value of H0: I(u; y | active \ u) = 0. Logs, because with
   // thousands of samples the likelihood-ratio p-values of useful units lie far below 1e-308, and

@@ -25,6 +25,10 @@ struct PruneOptions {
   // s * k / R ("linear"). Floors (min width) apply in every round. 1 = one-shot.
   int rounds = 1;
   std::string round_schedule = "exponential";
+  // Methods that save decisions as they go (mipp) write them here (empty: nowhere), and continue
+  // from them when `resume`.
+  std::string checkpoint_path;
+  bool resume = false;
 };
 
 struct PruneResult {

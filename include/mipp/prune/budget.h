@@ -39,6 +39,13 @@ struct Selection {
   std::vector<std::string> at_min_width;    // groups held at their floor (collapsed layers)
 };
 
+// Units group `g` keeps at the least under `b`: the absolute and relative minimum widths and the
+// cap on how much may go, rounded up to the channel multiple.
+int64_t unit_floor(const graph::Group& g, const Budget& b);
+
+// n rounded up to a multiple of `multiple`, at most `cap`.
+int64_t round_up(int64_t n, int64_t multiple, int64_t cap);
+
 // Keeps, per the budget, the highest-scored units. scores[g]: [size of group g], higher = more
 // important; ties broken by unit index (lower index kept first) so results are deterministic.
 // Throws Error(kInvalidArgument) before any work when the budget is infeasible (names the most

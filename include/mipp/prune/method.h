@@ -1,6 +1,7 @@
 // prune::Method — how much each unit matters. A method maps a network and its groups to one score
 // per unit (higher = more important); select_units() turns scores into keep-sets under a Budget,
-// the same way for every method, so methods compare fairly.
+// the same way for every method, so methods compare fairly. MIPP is the exception: it decides which
+// units to keep layer by layer with a statistical test, so it overrides select() instead.
 //
 // Adding a method: a header declaring its options and make_<name>_method(), a .cpp with the class
 // in an anonymous namespace, one line in src/prune/method_registry.cpp, a test, a docs paragraph.
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mipp/data/dataset.h"
+#include "mipp/prune/budget.h"
 #include "mipp/graph/analyze.h"
 #include "mipp/graph/network.h"
 #include "mipp/util/events.h"
@@ -28,6 +30,10 @@ struct MethodInputs {
   const data::Dataset* calibration;  // null for data-free runs; labels may be undefined
   uint64_t seed;
   util::EventSink& sink;
+  // Where a long-running method saves its decisions as it goes (empty: it does not), and whether
+  // to continue from what is saved there. Only mipp uses it.
+  std::string checkpoint_path = {};
+  bool resume = false;
 };
 
 class Method {
@@ -37,10 +43,21 @@ class Method {
   // Whether score() needs MethodInputs::calibration (and labels).
   virtual bool needs_data() const { return false; }
   virtual bool needs_labels() const { return false; }
+  // Calibration samples the method reads when the user does not say.
+  virtual int64_t default_calibration_samples() const { return 512; }
   // scores[g]: float [size of group g], one per unit, higher = more important.
   virtual std::vector<at::Tensor> score(const MethodInputs& in) = 0;
+  // Keep-sets under `budget`. The default scores the units and calls select_units(), so every
+  // scoring method selects the same way; methods that decide keep-sets themselves (mipp) override
+  // it.
+  virtual Selection select(const MethodInputs& in, const Budget& budget);
+  // False when the method's own options decide how much to remove (mipp with a confidence level)
+  // and the budget's sparsity is not used; the floors (min width) still are.
+  virtual bool uses_budget_sparsity() const { return true; }
   // The options in effect, for reports.
   virtual nlohmann::json options() const { return nlohmann::json::object(); }
+  // What the last select() found beyond the keep-sets (per-layer statistics), for reports.
+  virtual nlohmann::json details() const { return nlohmann::json::object(); }
 };
 
 struct MethodInfo {

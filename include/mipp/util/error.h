@@ -19,6 +19,7 @@ enum class ErrorKind {
   kNotSupported,     // valid input that mipp cannot handle (yet)
   kIo,               // the environment failed: cannot write, disk full
   kNumerical,        // NaN or degenerate numbers in weights, data or estimates
+  kCancelled,        // the user interrupted a long run (its checkpoint, if any, is kept for --resume)
 };
 
 std::string_view error_kind_name(ErrorKind kind);

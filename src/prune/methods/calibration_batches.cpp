@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "mipp/util/error.h"
-#include "prune/methods/gradient_methods.h"
+#include "prune/methods/calibration_batches.h"
 
 namespace mipp::prune {
 
@@ -11,7 +11,7 @@ void for_each_batch(const MethodInputs& in, int64_t batch_size,
   const int64_t batches = (d.size() + batch_size - 1) / batch_size;
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t start = b * batch_size, n = std::min(batch_size, d.size() - start);
-    fn(d.inputs.narrow(0, start, n), d.labels.narrow(0, start, n));
+    fn(d.inputs.narrow(0, start, n), d.labels.defined() ? d.labels.narrow(0, start, n) : at::Tensor());
     in.sink.progress(b + 1, batches);
   }
 }

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mipp/prune/method.h"
+#include "prune/methods/calibration_batches.h"
 
 namespace mipp::prune {
 
@@ -25,14 +26,5 @@ std::unique_ptr<Method> make_snip_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_taylor_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_grasp_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_prospr_method(const nlohmann::json& options);
-
-// The calibration set in batches of `batch_size` (the last may be smaller), in order.
-// REQUIRES: in.calibration with labels.
-void for_each_batch(const MethodInputs& in, int64_t batch_size,
-                    const std::function<void(const at::Tensor& x, const at::Tensor& y)>& fn);
-
-// Reads {"batch_size": N} (default 128), rejecting other keys than `allowed`.
-int64_t batch_size_option(const std::string& method, const nlohmann::json& options,
-                          const std::vector<std::string>& allowed);
 
 }  // namespace mipp::prune

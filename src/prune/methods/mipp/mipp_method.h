@@ -1,0 +1,37 @@
+// The MIPP method (Westphal, Hailes, Musolesi, arXiv 2411.00147): from the outputs back to the
+// inputs, each group keeps only the units whose activations carry information about the already
+// pruned next layer that the other kept units do not (terc.h), decided on activations of an
+// unlabelled calibration set (unit_features.h).
+//
+// How much is removed. The test alone keeps almost every unit once there are thousands of
+// calibration samples (any real contribution is significant), so a unit also has to raise the
+// predictor's loss by a threshold when removed (a fraction of the target's variance; terc.h).
+//   mode "sparsity" (default): search the threshold that reaches the budget's sparsity, the test
+//                      at `confidence`; the achieved value is reported.
+//   mode "confidence": the paper's mode — `confidence` and `loss_threshold` as given, per-layer
+//                      widths and the sparsity emerge.
+//
+// Options (JSON, all optional):
+//   mode               "sparsity" or "confidence" (above)
+//   confidence         x in (0, 1), default 0.95: a unit stays only if its test is significant at x
+//   loss_threshold     confidence mode: the loss rise a unit must cause to stay (default 0)
+//   estimator          "linear" (default) or another of info::elimination_estimators()
+//   estimator_options  that estimator's options; linear defaults to {"ridge": 1e-6}
+//   target             what the last hidden group must explain: "logits" (default), "softmax",
+//                      or "labels" (one-hot; needs labelled calibration data)
+//   pool               p: a conv channel is p x p pooled values (default 1: its spatial mean)
+//   batch_size         forward batch for the activations (default 256)
+//   search_tolerance   sparsity mode: stop the search within this of the target (default 0.005)
+#pragma once
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/prune/method.h"
+
+namespace mipp::prune {
+
+std::unique_ptr<Method> make_mipp_method(const nlohmann::json& options);
+
+}  // namespace mipp::prune

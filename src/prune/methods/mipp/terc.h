@@ -1,0 +1,60 @@
+// TERC with MI ordering on one group: MIPP's per-layer decision (Westphal et al., §4.2-4.3).
+//
+// Units are visited least informative first (by their own MI with the target), so the most
+// informative ones are tested last, when fewer others can stand in for them. Each visited unit is
+// tested for information about the target beyond the units still kept; it stays only when the
+// test is significant at the confidence level x, otherwise it is removed for good and later tests
+// condition on fewer units. The level enters as lambda = -ln(1 - x): a unit stays when
+// ln p <= -lambda (logs, because useful units have p-values far below 1e-308).
+//
+// A second, optional condition: the unit stays only when removing it raises the predictor's loss
+// by at least `loss_threshold` (a fraction of the standardised target's variance). With thousands
+// of calibration samples the test alone finds almost every unit significant, so how much is
+// removed is set by this threshold; `--sparsity` mode searches it (see mipp_method.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mipp/info/elimination.h"
+#include "mipp/util/events.h"
+
+namespace mipp::prune::mipp_method {
+
+struct UnitRecord {
+  int64_t unit = 0;
+  int64_t visit = 0;               // position in the MI ordering (0 = visited first)
+  double information_alone = 0;    // I(unit; target), the ordering key
+  double information = 0;          // I(unit; target | kept others) when tested
+  double loss_increase = 0;        // the loss proxy's rise when removed (fraction of target variance)
+  double statistic = 0;
+  double log_p_value = 0;
+  std::string decision;            // "kept", "removed", "floor" (not tested: min width reached), "round-to"
+};
+
+struct LayerDecision {
+  std::string group;
+  std::vector<int64_t> keep;       // ascending
+  std::vector<UnitRecord> units;   // in visiting order
+  int64_t target_columns = 0;
+  int64_t fits = 0;
+  double seconds = 0;
+  bool at_floor = false;           // the min width stopped the elimination
+};
+
+void to_json(nlohmann::json& j, const UnitRecord& r);
+void from_json(const nlohmann::json& j, UnitRecord& r);
+void to_json(nlohmann::json& j, const LayerDecision& d);
+void from_json(const nlohmann::json& j, LayerDecision& d);
+
+// Runs the elimination of `units` units down to at least `floor` kept, at level `lambda` and
+// `loss_threshold`; then,
+// when round_to > 1, puts back the last removed units until the kept count is a multiple of it.
+// Reports progress (units visited) to `sink`; throws Error(kCancelled) when the sink asks to stop.
+LayerDecision eliminate_units(info::Elimination& elimination, const std::string& group, int64_t units, int64_t floor,
+                              int64_t round_to, double lambda, double loss_threshold, util::EventSink& sink);
+
+}  // namespace mipp::prune::mipp_method

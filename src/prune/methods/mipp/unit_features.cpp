@@ -1,0 +1,116 @@
+#include "prune/methods/mipp/unit_features.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include "mipp/graph/forward.h"
+#include "mipp/util/error.h"
+
+namespace mipp::prune::mipp_method {
+
+namespace {
+
+// One tensor a group's consumers read: node `node`'s output, channels [offset, offset + units*span).
+struct Source {
+  int node = 0;
+  int64_t offset = 0;
+  int64_t span = 1;
+};
+
+// The distinct tensors group g's consumers read (several consumers may read the same one).
+std::vector<Source> sources_of(const graph::Network& net, const graph::Group& g) {
+  std::vector<Source> out;
+  std::set<std::tuple<int, int64_t, int64_t>> seen;
+  for (const graph::ChannelSlice& c : g.consumers) {
+    const int input = net.node(c.node).inputs.at(0);
+    if (seen.insert({input, c.offset, c.span}).second) out.push_back({input, c.offset, c.span});
+  }
+  if (out.empty()) out.push_back({g.producers.back(), 0, 1});  // read by nothing prunable: its own output
+  return out;
+}
+
+// [B, units * p^2] pooled values of units [0, units) of one source in a batch's tap `t`.
+at::Tensor pooled(const at::Tensor& t, const Source& s, int64_t units, int64_t pool) {
+  const int64_t batch = t.size(0);
+  const at::Tensor slice = t.narrow(1, s.offset, units * s.span);
+  if (slice.dim() == 4) {  // [B, units, H, W] maps
+    if (pool == 1) return slice.mean({2, 3});
+    return at::adaptive_avg_pool2d(slice, {pool, pool}).reshape({batch, units * pool * pool});
+  }
+  // [B, units * span] features: a flattened map per unit, or one feature per unit (span 1).
+  const at::Tensor per_unit = slice.reshape({batch, units, s.span});
+  if (s.span == 1) return per_unit.reshape({batch, units});
+  if (pool == 1) return per_unit.mean(2);
+  const auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(s.span))));
+  if (side * side == s.span) {
+    return at::adaptive_avg_pool2d(per_unit.reshape({batch, units, side, side}), {pool, pool})
+        .reshape({batch, units * pool * pool});
+  }
+  return at::adaptive_avg_pool1d(per_unit, pool * pool).reshape({batch, units * pool * pool});
+}
+
+}  // namespace
+
+CalibrationFeatures compute_features(const graph::Network& net, const graph::Analysis& analysis,
+                                     const data::Dataset& calibration, int64_t pool, int64_t batch_size,
+                                     util::EventSink& sink) {
+  std::vector<std::vector<Source>> sources;
+  graph::ForwardOptions fo;
+  std::set<int> taps;
+  for (const graph::Group& g : analysis.groups) {
+    sources.push_back(sources_of(net, g));
+    for (const Source& s : sources.back()) taps.insert(s.node);
+  }
+  fo.taps.assign(taps.begin(), taps.end());
+
+  std::vector<std::vector<at::Tensor>> parts(analysis.groups.size());
+  std::vector<std::vector<int64_t>> widths(analysis.groups.size());  // per group and source: columns per unit
+  std::vector<at::Tensor> outputs;
+  const int64_t n = calibration.size();
+  const int64_t batches = (n + batch_size - 1) / batch_size;
+  sink.stage_begin("mipp: activations of the calibration set", batches);
+  torch::NoGradGuard no_grad;
+  for (int64_t b = 0; b < batches; ++b) {
+    const int64_t start = b * batch_size, count = std::min(batch_size, n - start);
+    graph::ForwardResult r = graph::forward(net, calibration.inputs.narrow(0, start, count), fo);
+    outputs.push_back(r.output.reshape({count, -1}).to(torch::kFloat32));
+    for (const graph::Group& g : analysis.groups) {
+      std::vector<at::Tensor> pieces;
+      for (const Source& s : sources[g.id]) {
+        pieces.push_back(pooled(r.taps.at(s.node), s, g.size, pool));
+        if (b == 0) widths[g.id].push_back(pieces.back().size(1) / g.size);
+      }
+      parts[g.id].push_back(at::cat(pieces, 1).to(torch::kFloat32));
+    }
+    sink.progress(b + 1, batches);
+  }
+  sink.stage_end();
+
+  CalibrationFeatures f;
+  f.output = at::cat(outputs, 0);
+  MIPP_CHECK(at::isfinite(f.output).all().item<bool>(), kNumerical,
+             "mipp: the network's output has NaN or Inf on the calibration set");
+  if (calibration.labels.defined()) f.labels = calibration.labels;
+  for (const graph::Group& g : analysis.groups) {
+    GroupFeatures gf;
+    gf.columns = at::cat(parts[g.id], 0);
+    MIPP_CHECK(at::isfinite(gf.columns).all().item<bool>(), kNumerical,
+               "mipp: activations of layer {} have NaN or Inf on the calibration set", g.name);
+    // Column layout: source-major, then unit, then the unit's pooled values (see pooled()).
+    gf.unit_columns.resize(static_cast<size_t>(g.size));
+    int64_t first = 0;
+    for (const int64_t per_unit : widths[g.id]) {
+      for (int64_t u = 0; u < g.size; ++u) {
+        for (int64_t j = 0; j < per_unit; ++j) gf.unit_columns[static_cast<size_t>(u)].push_back(first + u * per_unit + j);
+      }
+      first += g.size * per_unit;
+    }
+    f.groups.push_back(std::move(gf));
+  }
+  return f;
+}
+
+}  // namespace mipp::prune::mipp_method
