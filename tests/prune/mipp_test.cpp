@@ -1,0 +1,166 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "mipp/data/synthetic.h"
+#include "mipp/graph/analyze.h"
+#include "mipp/graph/forward.h"
+#include "mipp/graph/slice.h"
+#include "mipp/models/zoo.h"
+#include "mipp/prune/method.h"
+#include "support/expect_error.h"
+#include "support/temp_dir.h"
+
+namespace mipp::prune {
+
+namespace {
+
+using nlohmann::json;
+
+// An MLP 16 -> 24 -> 12 -> 4 trained on nothing (random weights), with teacher data: MIPP's
+// decisions only need activations.
+graph::Network mlp() {
+  models::ModelSpec spec;
+  spec.name = "mlp";
+  spec.num_classes = 4;
+  spec.input_shape = {16};
+  spec.hidden = {24, 12};
+  spec.seed = 3;
+  return models::build_model(spec);
+}
+
+data::Dataset teacher(int64_t n) {
+  data::TeacherOptions o;
+  o.num_samples = n;
+  o.num_features = 16;
+  return data::teacher_dataset(o, 11);
+}
+
+data::Dataset images(int64_t n, uint64_t seed) {
+  data::Dataset d;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  d.inputs = at::randn({n, 1, 28, 28}, gen);
+  return d;
+}
+
+Selection select_with(const graph::Network& net, const data::Dataset& calibration, const json& options,
+                      const Budget& budget, util::EventSink& sink = util::null_sink(), const std::string& checkpoint = "",
+                      bool resume = false) {
+  const graph::Analysis a = graph::analyze(net);
+  auto method = make_method("mipp", options);
+  return method->select({net, a, &calibration, 0, sink, checkpoint, resume}, budget);
+}
+
+// Stops the run after `limit` progress steps, as Ctrl-C does.
+class StopAfter : public util::EventSink {
+ public:
+  explicit StopAfter(int limit) : limit_(limit) {}
+  bool progress(int64_t, int64_t) override { return ++steps_ < limit_; }
+
+ private:
+  int limit_, steps_ = 0;
+};
+
+}  // namespace
+
+TEST(MippMethod, RemovesDuplicatedAndDeadUnitsAndKeepsTheRest) {
+  graph::Network net = mlp();
+  // Hidden layer 1 (24 units): unit 5 duplicates unit 2, unit 7 is dead (always 0 after ReLU).
+  const int fc1 = net.find("fc1");
+  at::Tensor w = net.node(fc1).params.at("weight").clone(), b = net.node(fc1).params.at("bias").clone();
+  w[5] = w[2];
+  b[5] = b[2];
+  w[7].zero_();
+  b[7] = -1;
+  net.set_tensor(fc1, "weight", w);
+  net.set_tensor(fc1, "bias", b);
+  const Selection s = select_with(net, teacher(2000), {{"mode", "confidence"}, {"confidence", 0.95}}, Budget{});
+  const graph::Analysis a = graph::analyze(net);
+  const std::vector<int64_t>& keep = s.keep[0];
+  ASSERT_EQ(a.groups[0].name, "fc1");
+  EXPECT_EQ(std::count(keep.begin(), keep.end(), 7), 0) << "the dead unit stays";
+  EXPECT_EQ(std::count(keep.begin(), keep.end(), 2) + std::count(keep.begin(), keep.end(), 5), 1)
+      << "exactly one of two identical units must stay";
+  EXPECT_EQ(keep.size(), 22u) << "every other unit adds information";
+}
+
+TEST(MippMethod, SparsityModeReachesTheTargetWithinOnePoint) {
+  models::ModelSpec spec;
+  spec.name = "lenet5";
+  const graph::Network net = models::build_model(spec);
+  const data::Dataset calibration = images(512, 1);
+  Budget budget;
+  budget.sparsity = 0.6;
+  budget.min_width = 2;
+  const Selection s = select_with(net, calibration, json::object(), budget);
+  EXPECT_NEAR(s.achieved, 0.6, 0.01);
+  const graph::Analysis a = graph::analyze(net);
+  for (const graph::Group& g : a.groups) {
+    EXPECT_GE(s.keep[g.id].size(), 2u) << g.name;
+    EXPECT_TRUE(std::is_sorted(s.keep[g.id].begin(), s.keep[g.id].end()));
+  }
+  EXPECT_EQ(select_with(net, calibration, json::object(), budget).keep, s.keep) << "not deterministic";
+  budget.target = "macs";
+  EXPECT_NEAR(select_with(net, calibration, json::object(), budget).achieved, 0.6, 0.01);
+}
+
+TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
+  const graph::Network net = mlp();
+  const data::Dataset calibration = teacher(1000);
+  Budget budget;
+  budget.sparsity = 0.5;
+  const Selection full = select_with(net, calibration, json::object(), budget);
+  testing::TempDir dir;
+  const std::string checkpoint = dir.file("state.json");
+  StopAfter stop(40);
+  testing::expect_error([&] { select_with(net, calibration, json::object(), budget, stop, checkpoint); },
+                        ErrorKind::kCancelled, {"interrupted"});
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  EXPECT_EQ(select_with(net, calibration, json::object(), budget, util::null_sink(), checkpoint, true).keep, full.keep);
+  // A checkpoint of other options is refused, not silently mixed in.
+  testing::expect_error(
+      [&] { select_with(net, calibration, {{"pool", 2}}, budget, util::null_sink(), checkpoint, true); },
+      ErrorKind::kInvalidArgument, {"state.json", "another model"});
+}
+
+TEST(MippMethod, ReportsEveryUnitsTest) {
+  const graph::Network net = mlp();
+  const graph::Analysis a = graph::analyze(net);
+  auto method = make_method("mipp");
+  Budget budget;
+  budget.sparsity = 0.4;
+  const data::Dataset calibration = teacher(800);
+  method->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  const json d = method->details();
+  ASSERT_EQ(d.at("layers").size(), 2u);
+  EXPECT_EQ(d.at("layers")[0].at("group"), "fc2") << "outputs first";
+  EXPECT_EQ(d.at("layers")[0].at("units").size(), 12u);
+  EXPECT_EQ(d.at("layers")[1].at("target_columns"), d.at("layers")[0].at("keep").size())
+      << "fc1's target is fc2's kept units";
+  EXPECT_GT(d.at("estimator_fits").get<int64_t>(), 36);
+}
+
+TEST(MippMethod, BadOptionsAreNamed) {
+  const graph::Network net = mlp();
+  const data::Dataset calibration = teacher(300);
+  Budget layer;
+  layer.scope = "layer";
+  testing::expect_error([&] { select_with(net, calibration, json::object(), layer); }, ErrorKind::kInvalidArgument,
+                        {"--scope layer"});
+  testing::expect_error([&] { make_method("mipp", {{"confidence", 1.5}}); }, ErrorKind::kInvalidArgument,
+                        {"--confidence 1.5"});
+  testing::expect_error([&] { make_method("mipp", {{"estimator", "ksg"}}); }, ErrorKind::kInvalidArgument,
+                        {"ksg", "linear"});
+  testing::expect_error([&] { make_method("mipp", {{"speed", 1}}); }, ErrorKind::kInvalidArgument, {"speed"});
+  Budget too_much;
+  too_much.sparsity = 0.95;
+  too_much.min_width = 4;
+  testing::expect_error([&] { select_with(net, calibration, json::object(), too_much); }, ErrorKind::kInvalidArgument,
+                        {"--sparsity 0.95", "--min-width 4"});
+  data::Dataset bad = teacher(300);
+  bad.inputs[5][2] = std::nan("");
+  testing::expect_error([&] { select_with(net, bad, json::object(), Budget{}); }, ErrorKind::kNumerical, {"NaN"});
+}
+
+}  // namespace mipp::prune
