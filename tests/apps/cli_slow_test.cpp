@@ -2,6 +2,7 @@
 // must give one clear line on stderr, exit code 2, and no output file.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -194,6 +195,28 @@ TEST(Cli, PruneWithSnipReadsCalibrationData) {
   EXPECT_EQ(report.at("calibration_samples"), 256);
   EXPECT_EQ(report.at("method_options").at("reduction"), "abs-of-sum");
   EXPECT_TRUE(report.contains("accuracy_after"));
+}
+
+TEST(Cli, PruneWithMippReportsEveryLayersTests) {
+  testing::TempDir dir;
+  const std::string common = "prune --model lenet5 --method mipp --dataset fashion-mnist --limit 1000 --test-limit 300 "
+                             "--calib-samples 600 --json --out " + dir.file("m.pt");
+  const auto r = run_mipp(common + " --sparsity 0.6");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(report.at("achieved_sparsity").get<double>(), 0.6, 0.01);
+  EXPECT_EQ(report.at("calibration_samples"), 600);
+  const nlohmann::json& details = report.at("method_details");
+  EXPECT_EQ(details.at("mode"), "sparsity");
+  EXPECT_EQ(details.at("layers").size(), 4u);
+  EXPECT_EQ(details.at("layers")[0].at("group"), "fc2");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.pt.checkpoint.json"))) << "a finished run leaves no checkpoint";
+  // The paper's mode: the confidence level decides, the requested sparsity is not set.
+  const auto c = run_mipp(common + " --confidence 0.99");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(nlohmann::json::parse(c.out).at("requested_sparsity").is_null());
+  expect_bad_input(run_mipp(common + " --confidence 1.5"), "--confidence 1.5");
+  expect_bad_input(run_mipp(common + " --resume"), "no checkpoint");
 }
 
 TEST(Cli, FinetuneContinuesAPrunedModel) {
