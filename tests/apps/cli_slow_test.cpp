@@ -123,12 +123,13 @@ TEST(Cli, UnwritableOutputIsAnEnvironmentError) {
 
 TEST(Cli, DemoTrainsPrunesFineTunesAndReloads) {
   testing::TempDir dir;
-  const auto r = run_mipp("demo --epochs 1 --finetune-epochs 1 --limit 3000 --out-dir " + dir.path());
+  const auto r = run_mipp("demo --epochs 1 --finetune-epochs 1 --limit 3000 --calib-samples 1000 --out-dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("test top-1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("50% units removed"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("both reloaded: same accuracy"), std::string::npos) << r.out;
-  EXPECT_EQ(dir.num_entries(), 2);  // the dense and the pruned model files
+  EXPECT_NE(r.out.find("mipp, 70% units removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("magnitude, 70% units removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("all reloaded: same accuracy"), std::string::npos) << r.out;
+  EXPECT_EQ(dir.num_entries(), 3);  // the dense and the two pruned model files
 }
 
 TEST(Cli, TrainThenEvalAgree) {
