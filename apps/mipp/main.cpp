@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_eval_command(app, global);
   add_prune_command(app, global);
   add_latency_command(app, global);
+  add_select_features_command(app, global);
   add_demo_command(app, global);
 
   try {

@@ -220,6 +220,25 @@ TEST(Cli, PruneWithMippReportsEveryLayersTests) {
   expect_bad_input(run_mipp(common + " --resume"), "no checkpoint");
 }
 
+TEST(Cli, SelectFeaturesWritesAMaskImage) {
+  testing::TempDir dir;
+  const auto r = run_mipp("select-features --model lenet5 --dataset fashion-mnist --limit 1200 --calib-samples 1000 "
+                          "--confidence 0.95 --out " + dir.file("mask.pgm") + " --json-out " + dir.file("mask.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream pgm(dir.file("mask.pgm"), std::ios::binary);
+  const std::string image((std::istreambuf_iterator<char>(pgm)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(image.substr(0, 13), "P5\n28 28\n255\n");
+  EXPECT_EQ(image.size(), 13u + 28 * 28);
+  std::ifstream in(dir.file("mask.json"));
+  const nlohmann::json report = nlohmann::json::parse(in);
+  const auto kept = std::count(image.begin() + 13, image.end(), static_cast<char>(255));
+  EXPECT_EQ(report.at("kept").get<int64_t>(), kept);
+  EXPECT_EQ(image[13], 0) << "the corner pixel is nearly constant in Fashion-MNIST";
+  expect_bad_input(run_mipp("select-features --model lenet5 --dataset fashion-mnist --confidence 2 --out " +
+                            dir.file("x.pgm")),
+                   "--confidence 2");
+}
+
 TEST(Cli, FinetuneContinuesAPrunedModel) {
   testing::TempDir dir;
   ASSERT_EQ(run_mipp("train --model lenet300 --epochs 1 --limit 2000 --test-limit 500 --out " + dir.file("m.pt")).exit_code, 0);
