@@ -70,7 +70,6 @@ class MlpElimination final : public Elimination {
                                                           targets_.outputs(), util::derive_seed(seed_, "init")),
                     training(o_.max_epochs, util::derive_seed(seed_, "fit")));
     reference_ = fit.params;
-    reference_loss_ = fit.test_loss;
     fits_ += o_.repeats;
   }
 
@@ -110,10 +109,13 @@ class MlpElimination final : public Elimination {
       p.splits = &splits_;
       const int64_t models = static_cast<int64_t>(p.view.size());
       const std::string stage = "unit/" + std::to_string(units[begin]);
-      const MlpStackFit fit =
-          train_stack(p, init_params(models, width, o_.unit_hidden_width, 1, targets_.outputs(),
-                                     util::derive_seed(seed_, stage + "/init")),
-                      training(o_.unit_max_epochs, util::derive_seed(seed_, stage + "/fit")));
+      MlpParams start = init_params(models, width, o_.unit_hidden_width, 1, targets_.outputs(),
+                                    util::derive_seed(seed_, stage + "/init"));
+      start.weights.back().zero_();  // start as the constant 0 = the mean of the standardised targets
+      start.biases.back().zero_();
+      MlpTraining t = training(o_.unit_max_epochs, util::derive_seed(seed_, stage + "/fit"));
+      t.learning_rate = o_.unit_learning_rate;
+      const MlpStackFit fit = train_stack(p, start, t);
       for (size_t i = begin; i < end; ++i) {
         double sum = 0;
         for (int64_t r = 0; r < o_.repeats; ++r) {
@@ -132,14 +134,13 @@ class MlpElimination final : public Elimination {
     const auto& columns = unit_columns_[static_cast<size_t>(unit)];
     // A dead unit (only constant columns) or nothing to predict: masking changes nothing.
     if (columns.empty() || targets_.outputs() == 0) return UnitTest{};
+    const std::vector<double>& control = control_loss();
     const at::Tensor mask = mask_.clone();
     mask.index_fill_(0, at::tensor(columns, at::kLong), 0);
-    const std::string stage = "refit/" + std::to_string(unit) + "/" + std::to_string(removed_);
-    MlpStackFit fit = train_stack(reference_problem(mask), reference_,
-                                  training(o_.refit_epochs, util::derive_seed(seed_, stage)));
+    MlpStackFit fit = train_stack(reference_problem(mask), reference_, training(o_.refit_epochs, refit_seed()));
     fits_ += o_.repeats;
     std::vector<double> delta(static_cast<size_t>(o_.repeats));
-    for (size_t r = 0; r < delta.size(); ++r) delta[r] = fit.test_loss[r] - reference_loss_[r];
+    for (size_t r = 0; r < delta.size(); ++r) delta[r] = fit.test_loss[r] - control[r];
     const OneSidedTTest t = one_sided_t_test(delta);
     cache_ = Cached{unit, removed_, std::move(fit)};
     return UnitTest{t.mean, t.statistic, t.log_p_value};
@@ -153,10 +154,10 @@ class MlpElimination final : public Elimination {
     if (!columns.empty() && targets_.outputs() > 0) {
       if (!(cache_ && cache_->unit == unit && cache_->removed == removed_)) test(unit);
       reference_ = cache_->fit.params;
-      reference_loss_ = cache_->fit.test_loss;
       mask_.index_fill_(0, at::tensor(columns, at::kLong), 0);
     }
     cache_.reset();
+    control_.reset();
     active_[static_cast<size_t>(unit)] = false;
     ++removed_;
   }
@@ -179,6 +180,19 @@ class MlpElimination final : public Elimination {
     for (int64_t r = 0; r < o_.repeats; ++r) p.repeat.push_back(r);
     p.mask = mask.view({1, 1, -1}).expand({o_.repeats, 1, mask.size(0)}).contiguous();
     return p;
+  }
+
+  // Batch order of this state's refits: the same for the control and every unit's test, so that a
+  // Delta reflects the mask, not a different sequence of batches.
+  uint64_t refit_seed() const { return util::derive_seed(seed_, "refit/" + std::to_string(removed_)); }
+
+  // loss_control_r: g_r refitted like a test but with no extra column masked; once per state.
+  const std::vector<double>& control_loss() {
+    if (!control_) {
+      control_ = train_stack(reference_problem(mask_), reference_, training(o_.refit_epochs, refit_seed())).test_loss;
+      fits_ += o_.repeats;
+    }
+    return *control_;
   }
 
   MlpTraining training(int64_t epochs, uint64_t seed) const {
@@ -207,7 +221,7 @@ class MlpElimination final : public Elimination {
   int64_t removed_ = 0, fits_ = 0;
   std::vector<MlpSplit> splits_;                    // per repeat
   MlpParams reference_;                             // g_r, a stack of R models
-  std::vector<double> reference_loss_;              // loss_full_r
+  std::optional<std::vector<double>> control_;      // loss_control_r of the current state
   std::optional<Cached> cache_;                     // the refits of the last test
 };
 

@@ -152,6 +152,8 @@ void validate(const MlpOptions& o) {
              "mlp loss '{}': must be mse or cross_entropy", o.loss);
   MIPP_CHECK(o.unit_hidden_width >= 1, kInvalidArgument, "mlp unit_hidden_width {}: must be >= 1",
              o.unit_hidden_width);
+  MIPP_CHECK(o.unit_learning_rate > 0 && std::isfinite(o.unit_learning_rate), kInvalidArgument,
+             "mlp unit_learning_rate {}: must be finite and > 0", o.unit_learning_rate);
   MIPP_CHECK(o.unit_max_epochs >= 1, kInvalidArgument, "mlp unit_max_epochs {}: must be >= 1", o.unit_max_epochs);
 }
 
@@ -169,7 +171,8 @@ void to_json(nlohmann::json& j, const MlpOptions& o) {
        {"loss", o.loss},
        {"seed", o.seed},
        {"unit_hidden_width", o.unit_hidden_width},
-       {"unit_max_epochs", o.unit_max_epochs}};
+       {"unit_max_epochs", o.unit_max_epochs},
+       {"unit_learning_rate", o.unit_learning_rate}};
 }
 
 void from_json(const nlohmann::json& j, MlpOptions& o) {
@@ -187,6 +190,7 @@ void from_json(const nlohmann::json& j, MlpOptions& o) {
   o.seed = j.value("seed", o.seed);
   o.unit_hidden_width = j.value("unit_hidden_width", o.unit_hidden_width);
   o.unit_max_epochs = j.value("unit_max_epochs", o.unit_max_epochs);
+  o.unit_learning_rate = j.value("unit_learning_rate", o.unit_learning_rate);
 }
 
 std::unique_ptr<Estimator> make_mlp_estimator(const MlpOptions& o) {

@@ -195,7 +195,7 @@ TEST(MlpOptions, JsonRoundTripKeepsDefaults) {
 TEST(MlpElimination, RemovesNoiseUnitsAndKeepsInformativeOnes) {
   const std::vector<std::string>& names = elimination_estimators();
   EXPECT_NE(std::find(names.begin(), names.end(), "mlp"), names.end());
-  const auto e = make_elimination("mlp", nlohmann::json::object(), toy_problem(1000, 1));
+  const auto e = make_elimination("mlp", nlohmann::json::object(), toy_problem(2000, 1));
   EXPECT_EQ(e->estimator(), "mlp");
   EXPECT_EQ(e->fits(), 5);  // R reference fits
   const std::vector<int64_t> removed = eliminate(*e, 0.95);
@@ -227,9 +227,9 @@ TEST(MlpElimination, IsDeterministicAndRejectsBadUse) {
   EXPECT_EQ(ta.information, tb.information);
   EXPECT_EQ(ta.log_p_value, tb.log_p_value);
   EXPECT_EQ(a->test(2).information, ta.information);  // a test does not change the state
-  EXPECT_EQ(a->fits(), 3 + 3 + 3);
-  a->remove(1);  // without a prior test: refits first
-  EXPECT_EQ(a->fits(), 3 + 3 + 3 + 3);
+  EXPECT_EQ(a->fits(), 3 + 3 + 3 + 3);  // reference, control, two tests
+  a->remove(1);                          // without a prior test: refits first
+  EXPECT_EQ(a->fits(), 3 + 3 + 3 + 3 + 3);
   expect_error([&] { a->test(1); }, ErrorKind::kInvalidArgument, {"unit 1 was removed"});
   expect_error([&] { a->test(9); }, ErrorKind::kInvalidArgument, {"unit 9 of 5"});
   expect_error([&] { make_elimination("mlp", nlohmann::json{{"hidden_width", 0}}, p); }, ErrorKind::kInvalidArgument,
