@@ -174,13 +174,6 @@ MlpParams MlpParams::clone() const {
   return out;
 }
 
-MlpParams MlpParams::select(const at::Tensor& index) const {
-  MlpParams out;
-  for (const at::Tensor& w : weights) out.weights.push_back(w.index_select(0, index));
-  for (const at::Tensor& b : biases) out.biases.push_back(b.index_select(0, index));
-  return out;
-}
-
 MlpParams init_params(int64_t models, int64_t inputs, int64_t hidden_width, int64_t hidden_layers, int64_t outputs,
                       uint64_t seed) {
   at::Generator gen = generator(seed);

@@ -50,8 +50,6 @@ struct MlpParams {
   std::vector<at::Tensor> weights, biases;
   int64_t models() const { return weights.front().size(0); }
   MlpParams clone() const;
-  // Models `index` [G'] int64 of this stack, as a new stack.
-  MlpParams select(const at::Tensor& index) const;
 };
 
 // PyTorch's nn.Linear default initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and
