@@ -4,7 +4,7 @@
 // Why a stack: the mlp proxy fits many small models on the same samples (R repeats; in MIPP's
 // elimination also one model per unit and repeat). Each of them alone is a handful of tiny matrix
 // products per batch, where per-operation overhead dominates; stacked, layer l of all G models is
-// one batched product (at::baddbmm) on [G, batch, width] tensors. The models share nothing: the
+// one batched product on [G, batch, width] tensors. The models share nothing: the
 // stack's loss is the sum of the models' losses, so each model's gradient is its own, and Adam is
 // elementwise, so training G models together equals training each alone (up to float rounding).
 //
