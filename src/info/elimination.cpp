@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "info/linear_elimination.h"
+#include "info/mlp_elimination.h"
 #include "mipp/util/error.h"
 
 namespace mipp::info {
@@ -20,6 +21,7 @@ struct Entry {
 const std::vector<Entry>& table() {
   static const std::vector<Entry> entries = {
       {"linear", make_linear_elimination},
+      {"mlp", make_mlp_elimination},
   };
   return entries;
 }
