@@ -15,5 +15,6 @@ void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_prune_command(CLI::App& app, GlobalOptions& global);
 void add_latency_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
+void add_mi_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace mipp::cli

@@ -1,0 +1,135 @@
+#include "info/kd_tree.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mipp::info {
+
+namespace {
+
+// Rows per leaf: small enough that a leaf scan is cheap, large enough that the tree stays shallow.
+constexpr int64_t kLeafSize = 16;
+
+}  // namespace
+
+KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
+  const at::Tensor p = points.to(at::kDouble).contiguous();
+  const int64_t n = p.size(0);
+  const double* data = p.data_ptr<double>();
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  nodes_.reserve(static_cast<size_t>(2 * (n / kLeafSize + 1)));
+  build(order, data, 0, n);
+  points_.resize(static_cast<size_t>(n * d_));
+  for (int64_t i = 0; i < n; ++i) {
+    std::copy_n(data + order[static_cast<size_t>(i)] * d_, d_, points_.begin() + i * d_);
+  }
+}
+
+int32_t KdTree::build(std::vector<int64_t>& order, const double* data, int64_t begin, int64_t end) {
+  const auto id = static_cast<int32_t>(nodes_.size());
+  nodes_.push_back({begin, end, -1, -1});
+  lo_.resize(lo_.size() + static_cast<size_t>(d_), INFINITY);
+  hi_.resize(hi_.size() + static_cast<size_t>(d_), -INFINITY);
+  double* lo = lo_.data() + id * d_;
+  double* hi = hi_.data() + id * d_;
+  for (int64_t i = begin; i < end; ++i) {
+    const double* row = data + order[static_cast<size_t>(i)] * d_;
+    for (int64_t c = 0; c < d_; ++c) {
+      lo[c] = std::min(lo[c], row[c]);
+      hi[c] = std::max(hi[c], row[c]);
+    }
+  }
+  if (end - begin <= kLeafSize) return id;
+  // Split the widest coordinate at the median (balanced depth whatever the data).
+  int64_t axis = 0;
+  for (int64_t c = 1; c < d_; ++c) {
+    if (hi[c] - lo[c] > hi[axis] - lo[axis]) axis = c;
+  }
+  const int64_t mid = begin + (end - begin) / 2;
+  std::nth_element(order.begin() + begin, order.begin() + mid, order.begin() + end,
+                   [&](int64_t a, int64_t b) { return data[a * d_ + axis] < data[b * d_ + axis]; });
+  const int32_t left = build(order, data, begin, mid);
+  const int32_t right = build(order, data, mid, end);
+  nodes_[static_cast<size_t>(id)].left = left;  // nodes_ may have reallocated: index, not reference
+  nodes_[static_cast<size_t>(id)].right = right;
+  return id;
+}
+
+double KdTree::box_distance(int32_t node, const double* q) const {
+  const double* lo = lo_.data() + node * d_;
+  const double* hi = hi_.data() + node * d_;
+  double d = 0;
+  for (int64_t c = 0; c < d_; ++c) {
+    if (q[c] < lo[c]) d = std::max(d, std::fabs(lo[c] - q[c]));
+    else if (q[c] > hi[c]) d = std::max(d, std::fabs(q[c] - hi[c]));
+  }
+  return d;
+}
+
+double KdTree::box_far(int32_t node, const double* q) const {
+  const double* lo = lo_.data() + node * d_;
+  const double* hi = hi_.data() + node * d_;
+  double d = 0;
+  for (int64_t c = 0; c < d_; ++c) d = std::max({d, std::fabs(lo[c] - q[c]), std::fabs(hi[c] - q[c])});
+  return d;
+}
+
+double KdTree::distance(int64_t row, const double* q) const {
+  const double* p = points_.data() + row * d_;
+  double d = 0;
+  for (int64_t c = 0; c < d_; ++c) d = std::max(d, std::fabs(p[c] - q[c]));
+  return d;
+}
+
+double KdTree::kth_distance(const double* q, int64_t k) const {
+  std::vector<double> heap;  // max-heap of the k smallest distances so far
+  heap.reserve(static_cast<size_t>(k));
+  search(0, q, k, heap);
+  return heap.front();
+}
+
+void KdTree::search(int32_t node, const double* q, int64_t k, std::vector<double>& heap) const {
+  const Node& nd = nodes_[static_cast<size_t>(node)];
+  if (nd.left < 0) {
+    for (int64_t i = nd.begin; i < nd.end; ++i) {
+      const double d = distance(i, q);
+      if (static_cast<int64_t>(heap.size()) < k) {
+        heap.push_back(d);
+        std::push_heap(heap.begin(), heap.end());
+      } else if (d < heap.front()) {
+        std::pop_heap(heap.begin(), heap.end());
+        heap.back() = d;
+        std::push_heap(heap.begin(), heap.end());
+      }
+    }
+    return;
+  }
+  int32_t near = nd.left, far = nd.right;
+  double d_near = box_distance(near, q), d_far = box_distance(far, q);
+  if (d_far < d_near) {
+    std::swap(near, far);
+    std::swap(d_near, d_far);
+  }
+  // A box no closer than the current k-th distance cannot lower it (equal values change nothing).
+  if (static_cast<int64_t>(heap.size()) < k || d_near < heap.front()) search(near, q, k, heap);
+  if (static_cast<int64_t>(heap.size()) < k || d_far < heap.front()) search(far, q, k, heap);
+}
+
+int64_t KdTree::count_closer(const double* q, double r) const { return count(0, q, r); }
+
+int64_t KdTree::count(int32_t node, const double* q, double r) const {
+  if (box_distance(node, q) >= r) return 0;
+  const Node& nd = nodes_[static_cast<size_t>(node)];
+  if (box_far(node, q) < r) return nd.end - nd.begin;
+  if (nd.left < 0) {
+    int64_t c = 0;
+    for (int64_t i = nd.begin; i < nd.end; ++i) c += distance(i, q) < r;
+    return c;
+  }
+  return count(nd.left, q, r) + count(nd.right, q, r);
+}
+
+}  // namespace mipp::info
