@@ -26,6 +26,10 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
   for (int64_t i = 0; i < n; ++i) {
     std::copy_n(data + order[static_cast<size_t>(i)] * d_, d_, points_.begin() + i * d_);
   }
+  if (d_ == 1) {
+    sorted_ = points_;
+    std::sort(sorted_.begin(), sorted_.end());
+  }
 }
 
 int32_t KdTree::build(std::vector<int64_t>& order, const double* data, int64_t begin, int64_t end) {
@@ -118,7 +122,16 @@ void KdTree::search(int32_t node, const double* q, int64_t k, std::vector<double
   if (static_cast<int64_t>(heap.size()) < k || d_far < heap.front()) search(far, q, k, heap);
 }
 
-int64_t KdTree::count_closer(const double* q, double r) const { return count(0, q, r); }
+int64_t KdTree::count_closer(const double* q, double r) const {
+  if (d_ != 1) return count(0, q, r);
+  // Rounding keeps |v - q| monotone on each side of q, so the values within r form one run:
+  // skip those below q and at least r away, then take those up to the first above q and r away.
+  const double c = q[0];
+  const auto first = std::partition_point(sorted_.begin(), sorted_.end(),
+                                          [&](double v) { return v < c && std::fabs(v - c) >= r; });
+  const auto last = std::partition_point(first, sorted_.end(), [&](double v) { return !(v > c && std::fabs(v - c) >= r); });
+  return last - first;
+}
 
 int64_t KdTree::count(int32_t node, const double* q, double r) const {
   if (box_distance(node, q) >= r) return 0;

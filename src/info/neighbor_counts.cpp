@@ -51,7 +51,11 @@ std::vector<std::vector<int64_t>> brute_counts(const std::vector<at::Tensor>& bl
     for (size_t b = 1; b < dist.size(); ++b) joint = at::maximum(joint, dist[b]);
     // The (k+1)-th smallest joint distance including the row itself (0, the minimum) is the
     // k-th smallest to the other rows, repeats counted.
-    const at::Tensor radius = std::get<0>(joint.kthvalue(k + 1, 1)).clamp_min(DBL_MIN).unsqueeze(1);  // [t, 1]
+    // topk rather than kthvalue: the same value, several times faster for small k.
+    const at::Tensor radius = std::get<0>(joint.topk(k + 1, 1, /*largest=*/false, /*sorted=*/true))
+                                  .select(1, k)
+                                  .clamp_min(DBL_MIN)
+                                  .unsqueeze(1);  // [t, 1]
     joint.reset();
     for (size_t s = 0; s < marginals.size(); ++s) {
       at::Tensor d = dist[static_cast<size_t>(marginals[s][0])];
