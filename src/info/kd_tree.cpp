@@ -18,6 +18,11 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
   const at::Tensor p = points.to(at::kDouble).contiguous();
   const int64_t n = p.size(0);
   const double* data = p.data_ptr<double>();
+  if (d_ == 1) {  // no tree: the sorted values answer both queries
+    sorted_.assign(data, data + n);
+    std::sort(sorted_.begin(), sorted_.end());
+    return;
+  }
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   nodes_.reserve(static_cast<size_t>(2 * (n / kLeafSize + 1)));
@@ -25,10 +30,6 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
   points_.resize(static_cast<size_t>(n * d_));
   for (int64_t i = 0; i < n; ++i) {
     std::copy_n(data + order[static_cast<size_t>(i)] * d_, d_, points_.begin() + i * d_);
-  }
-  if (d_ == 1) {
-    sorted_ = points_;
-    std::sort(sorted_.begin(), sorted_.end());
   }
 }
 
@@ -89,6 +90,25 @@ double KdTree::distance(int64_t row, const double* q) const {
 }
 
 double KdTree::kth_distance(const double* q, int64_t k) const {
+  if (d_ == 1) {
+    // Merge outwards from q's position: the nearer of the next value below and above, k times.
+    const double c = q[0];
+    auto hi = std::lower_bound(sorted_.begin(), sorted_.end(), c);
+    auto lo = hi;  // values below q are [begin, lo)
+    double d = 0;
+    for (int64_t taken = 0; taken < k; ++taken) {
+      const double below = lo == sorted_.begin() ? INFINITY : std::fabs(*(lo - 1) - c);
+      const double above = hi == sorted_.end() ? INFINITY : std::fabs(*hi - c);
+      if (below <= above) {
+        d = below;
+        --lo;
+      } else {
+        d = above;
+        ++hi;
+      }
+    }
+    return d;
+  }
   std::vector<double> heap;  // max-heap of the k smallest distances so far
   heap.reserve(static_cast<size_t>(k));
   search(0, q, k, heap);
@@ -125,12 +145,12 @@ void KdTree::search(int32_t node, const double* q, int64_t k, std::vector<double
 int64_t KdTree::count_closer(const double* q, double r) const {
   if (d_ != 1) return count(0, q, r);
   // Rounding keeps |v - q| monotone on each side of q, so the values within r form one run:
-  // skip those below q and at least r away, then take those up to the first above q and r away.
+  // skip those below q and not within r; from there, within r holds for a prefix.
   const double c = q[0];
-  const auto first = std::partition_point(sorted_.begin(), sorted_.end(),
-                                          [&](double v) { return v < c && std::fabs(v - c) >= r; });
-  const auto last = std::partition_point(first, sorted_.end(), [&](double v) { return !(v > c && std::fabs(v - c) >= r); });
-  return last - first;
+  const auto within = [&](double v) { return std::fabs(v - c) < r; };
+  const auto first =
+      std::partition_point(sorted_.begin(), sorted_.end(), [&](double v) { return v < c && !within(v); });
+  return std::partition_point(first, sorted_.end(), within) - first;
 }
 
 int64_t KdTree::count(int32_t node, const double* q, double r) const {

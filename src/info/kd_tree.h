@@ -25,8 +25,9 @@ class KdTree {
   // (and q itself, at distance 0, when q is one of the points). REQUIRES: 1 <= k <= n.
   double kth_distance(const double* q, int64_t k) const;
 
-  // Number of stored points p with max_c |p_c - q_c| < r. In one dimension by two binary searches
-  // on the sorted values instead of the tree (several times faster; the same predicate).
+  // Number of stored points p with max_c |p_c - q_c| < r.
+  // In one dimension there is no tree: both queries search the sorted values (binary searches,
+  // then a merge outwards for the k-th distance), several times faster and with the same results.
   int64_t count_closer(const double* q, double r) const;
 
  private:
@@ -46,7 +47,7 @@ class KdTree {
   std::vector<double> points_;  // [n, d], rows in tree order
   std::vector<Node> nodes_;     // nodes_[0] is the root
   std::vector<double> lo_, hi_;  // [nodes, d] bounding boxes (coordinate minima and maxima)
-  std::vector<double> sorted_;   // d = 1 only: the values, ascending
+  std::vector<double> sorted_;   // d = 1 only (no tree): the values, ascending
 };
 
 }  // namespace mipp::info

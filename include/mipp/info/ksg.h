@@ -8,8 +8,9 @@
 // the x space (n_y, n_xz, n_yz, n_z likewise); < . > is the mean over samples.
 //
 // How it computes (float64, on the CPU):
-//   1. constant columns are dropped (a constant carries no information: x all constant gives 0),
-//      the rest standardised to mean 0, variance 1, so that no variable dominates the max-norm
+//   1. constant columns are dropped (a constant carries no information: x or y all constant gives
+//      0 and a p-value of 1; z all constant is no condition, giving I(X; Y)),
+//      and the rest standardised to mean 0, variance 1, so that no variable dominates the max-norm
 //      (the estimate is invariant to rescaling in the limit, not at finite n);
 //   2. optionally, Gaussian noise of standard deviation `noise` is added (seeded), which breaks
 //      ties between duplicated samples as scikit-learn does (it uses 1e-10);
