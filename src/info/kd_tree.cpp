@@ -109,24 +109,27 @@ double KdTree::kth_distance(const double* q, int64_t k) const {
     }
     return d;
   }
-  std::vector<double> heap;  // max-heap of the k smallest distances so far
-  heap.reserve(static_cast<size_t>(k));
-  search(0, q, k, heap);
-  return heap.front();
+  // Max-heap of the k smallest distances so far; on the stack for the usual small k.
+  constexpr int64_t kStackHeap = 64;
+  double stack_heap[kStackHeap];
+  std::vector<double> big_heap(k > kStackHeap ? static_cast<size_t>(k) : 0);
+  Heap heap{k > kStackHeap ? big_heap.data() : stack_heap, 0, k};
+  search(0, q, heap);
+  return heap.data[0];
 }
 
-void KdTree::search(int32_t node, const double* q, int64_t k, std::vector<double>& heap) const {
+void KdTree::search(int32_t node, const double* q, Heap& heap) const {
   const Node& nd = nodes_[static_cast<size_t>(node)];
   if (nd.left < 0) {
     for (int64_t i = nd.begin; i < nd.end; ++i) {
       const double d = distance(i, q);
-      if (static_cast<int64_t>(heap.size()) < k) {
-        heap.push_back(d);
-        std::push_heap(heap.begin(), heap.end());
-      } else if (d < heap.front()) {
-        std::pop_heap(heap.begin(), heap.end());
-        heap.back() = d;
-        std::push_heap(heap.begin(), heap.end());
+      if (heap.size < heap.capacity) {
+        heap.data[heap.size++] = d;
+        std::push_heap(heap.data, heap.data + heap.size);
+      } else if (d < heap.data[0]) {
+        std::pop_heap(heap.data, heap.data + heap.size);
+        heap.data[heap.size - 1] = d;
+        std::push_heap(heap.data, heap.data + heap.size);
       }
     }
     return;
@@ -138,8 +141,8 @@ void KdTree::search(int32_t node, const double* q, int64_t k, std::vector<double
     std::swap(d_near, d_far);
   }
   // A box no closer than the current k-th distance cannot lower it (equal values change nothing).
-  if (static_cast<int64_t>(heap.size()) < k || d_near < heap.front()) search(near, q, k, heap);
-  if (static_cast<int64_t>(heap.size()) < k || d_far < heap.front()) search(far, q, k, heap);
+  if (heap.size < heap.capacity || d_near < heap.data[0]) search(near, q, heap);
+  if (heap.size < heap.capacity || d_far < heap.data[0]) search(far, q, heap);
 }
 
 int64_t KdTree::count_closer(const double* q, double r) const {

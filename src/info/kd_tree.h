@@ -40,7 +40,11 @@ class KdTree {
   double box_distance(int32_t node, const double* q) const;  // lower bound on distances to the box
   double box_far(int32_t node, const double* q) const;       // upper bound
   double distance(int64_t row, const double* q) const;
-  void search(int32_t node, const double* q, int64_t k, std::vector<double>& heap) const;
+  struct Heap {
+    double* data;
+    int64_t size, capacity;
+  };
+  void search(int32_t node, const double* q, Heap& heap) const;
   int64_t count(int32_t node, const double* q, double r) const;
 
   int64_t d_ = 0;
