@@ -15,7 +15,7 @@
 //   2. optionally, Gaussian noise of standard deviation `noise` is added (seeded), which breaks
 //      ties between duplicated samples as scikit-learn does (it uses 1e-10);
 //   3. neighbours are searched exactly, either by brute force — max-norm distances of a tile of
-//      query rows to all rows, at most `tile_mib` MiB per tile — or with k-d trees; both compare
+//      query rows to all rows, about `tile_mib` MiB per tile — or with k-d trees; both compare
 //      the same float64 numbers |a - b| and give bit-identical estimates.
 // Ties: eps_i is the k-th smallest distance counting repeated values (self excluded). When eps_i is
 // 0 (at least k other samples coincide with sample i), "strictly closer than 0" is replaced by
