@@ -29,7 +29,7 @@ struct MiOptions {
 
 // The estimator's full options: defaults, then --options, then the shortcut flags. A flag the
 // estimator does not have is an error, not silently ignored.
-nlohmann::json estimator_options(const MiOptions& opt, const GlobalOptions& global) {
+nlohmann::json full_options(const MiOptions& opt, const GlobalOptions& global) {
   nlohmann::json o = info::estimator_options(opt.estimator);
   nlohmann::json given;
   try {
@@ -69,7 +69,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 void run_mi(const MiOptions& opt, const GlobalOptions& global) {
   const int threads = apply_global_options(global);
-  const nlohmann::json options = estimator_options(opt, global);
+  const nlohmann::json options = full_options(opt, global);
   const std::unique_ptr<info::Estimator> estimator = info::make_estimator(opt.estimator, options);
   const data::CsvTable table = data::read_csv_table(opt.csv);
   const std::vector<int64_t> xi = data::select_columns(table, opt.x, "--x");
