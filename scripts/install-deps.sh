@@ -13,6 +13,8 @@ packages=(
   libopenblas0-openmp
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision
+  # the peer of the ksg estimator (bench/ksg_vs_sklearn.py, tests/info/ksg_sklearn_slow_test.cpp)
+  python3-sklearn
   dataset-fashion-mnist gnuplot-nox
 )
 
