@@ -15,10 +15,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global);
 void add_prune_command(CLI::App& app, GlobalOptions& global);
 void add_latency_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
-<<<<<<< HEAD
 void add_select_features_command(CLI::App& app, GlobalOptions& global);
-=======
 void add_mi_command(CLI::App& app, GlobalOptions& global);
->>>>>>> ksg
 
 }  // namespace mipp::cli

@@ -143,7 +143,12 @@ class MlpElimination final : public Elimination {
     for (size_t r = 0; r < delta.size(); ++r) delta[r] = fit.test_loss[r] - control[r];
     const OneSidedTTest t = one_sided_t_test(delta);
     cache_ = Cached{unit, removed_, std::move(fit)};
-    return UnitTest{t.mean, t.statistic, t.log_p_value};
+    UnitTest out;
+    out.information = t.mean;
+    out.loss_increase = t.mean;  // the mean held-out loss per target of standardised targets
+    out.statistic = t.statistic;
+    out.log_p_value = t.log_p_value;
+    return out;
   }
 
   void remove(int64_t unit) override {

@@ -185,7 +185,7 @@ TEST(KsgOptions, JsonRoundTripKeepsDefaultsOfAbsentFields) {
 }
 
 TEST(EstimatorRegistry, MakesEveryEstimatorByNameWithJsonOptions) {
-  EXPECT_EQ(estimator_names(), (std::vector<std::string>{"gaussian", "linear", "ksg"}));
+  EXPECT_EQ(estimator_names(), (std::vector<std::string>{"gaussian", "linear", "ksg", "mlp"}));
   for (const std::string& name : estimator_names()) EXPECT_EQ(make_estimator(name, nlohmann::json::object())->name(), name);
   mipp::testing::expect_error([] { make_estimator("knn", nlohmann::json::object()); }, ErrorKind::kNotFound,
                               {"unknown estimator 'knn'", "gaussian, linear, ksg"});
