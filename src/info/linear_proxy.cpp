@@ -61,6 +61,14 @@ double LinearProxy::loss_without(int64_t i) const {
   return (scatter_.trace().item<double>() + increase) / static_cast<double>(samples_ * scatter_.size(0));
 }
 
+std::vector<double> LinearProxy::losses_without() const {
+  if (active_.empty()) return {};
+  const double base = scatter_.trace().item<double>();
+  const at::Tensor increase = coefficients_.pow(2).sum(1) / inverse_gram_.diagonal();
+  const at::Tensor losses = ((increase + base) / static_cast<double>(samples_ * scatter_.size(0))).contiguous();
+  return {losses.data_ptr<double>(), losses.data_ptr<double>() + losses.numel()};
+}
+
 void LinearProxy::remove(int64_t i) {
   const int64_t p = position(i);
   const double h_pp = inverse_gram_[p][p].item<double>();

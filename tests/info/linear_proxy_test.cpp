@@ -73,10 +73,14 @@ TEST(LinearProxy, SuccessiveRemovesMatchRefit) {
       const LinearProxy refit(columns(r.x, left), r.y, ridge);
       EXPECT_NEAR(p.loss(), refit.loss(), 1e-8) << "after removing " << i;
       EXPECT_TRUE(at::allclose(p.residual_scatter(), refit.residual_scatter(), 1e-9, 1e-8));
-      for (int64_t j : left) {
+      const std::vector<double> all = p.losses_without();
+      ASSERT_EQ(all.size(), left.size());
+      for (size_t k = 0; k < left.size(); ++k) {
+        const int64_t j = left[k];
         std::vector<int64_t> without = left;
         without.erase(std::find(without.begin(), without.end(), j));
         EXPECT_NEAR(p.loss_without(j), LinearProxy(columns(r.x, without), r.y, ridge).loss(), 1e-8);
+        EXPECT_NEAR(all[k], p.loss_without(j), 1e-12) << "losses_without() differs from loss_without()";
       }
     }
     EXPECT_GE(p.loss(), LinearProxy(r.x, r.y, ridge).loss());  // fewer inputs never fit better
