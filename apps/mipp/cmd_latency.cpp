@@ -26,6 +26,8 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--warmup", opt->latency.warmup, "untimed runs first")->capture_default_str();
   cmd->add_option("--repeats", opt->latency.repeats, "timed runs; the median is reported")->capture_default_str();
   cmd->add_flag("--json", opt->json, "machine-readable output on stdout");
+  cmd->add_flag("--no-fold", [opt](int64_t) { opt->latency.fold_batch_norms = false; },
+                "time the network as stored (default: batch-norms folded into the preceding layers)");
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
     std::vector<io::Model> models;

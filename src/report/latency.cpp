@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mipp/graph/fold.h"
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
 
@@ -23,10 +24,11 @@ double percentile(std::vector<double> sorted, double q) {
 
 }  // namespace
 
-Latency measure_latency(const graph::Network& net, const LatencyOptions& options) {
+Latency measure_latency(const graph::Network& given, const LatencyOptions& options) {
   MIPP_CHECK(options.batch >= 1 && options.warmup >= 0 && options.repeats >= 1, kInvalidArgument,
              "latency: batch {}, warm-up {}, repeats {}: need batch >= 1, warm-up >= 0, repeats >= 1", options.batch,
              options.warmup, options.repeats);
+  const graph::Network net = options.fold_batch_norms ? graph::fold_batch_norms(given) : given;
   std::vector<int64_t> shape = {options.batch};
   shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());
   const at::Tensor x = torch::randn(shape);

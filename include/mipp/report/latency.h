@@ -15,6 +15,9 @@ struct LatencyOptions {
   int64_t batch = 1;     // samples per forward, >= 1
   int warmup = 5;        // untimed runs first (allocator and cache warm-up), >= 0
   int repeats = 30;      // timed runs, >= 1
+  // Time the inference form (graph/fold.h: batch-norms folded into the layers before them), as a
+  // deployed model runs; false times the network as it is.
+  bool fold_batch_norms = true;
 };
 
 struct Latency {
