@@ -6,6 +6,10 @@
 
 namespace mipp::info {
 
+Estimate Estimator::mutual_information(const at::Tensor& x, const at::Tensor& y) {
+  return conditional_mutual_information(x, y, at::Tensor());
+}
+
 TestResult Estimator::test_positive_cmi(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z,
                                         double confidence) {
   check_confidence(name(), confidence);

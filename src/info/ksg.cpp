@@ -63,10 +63,6 @@ class KsgEstimator final : public Estimator {
 
   std::string_view name() const override { return kName; }
 
-  Estimate mutual_information(const at::Tensor& x, const at::Tensor& y) override {
-    return estimate(x, y, at::Tensor());
-  }
-
   Estimate conditional_mutual_information(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z) override {
     return estimate(x, y, z);
   }

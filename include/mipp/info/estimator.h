@@ -39,8 +39,8 @@ class Estimator {
   // Id used by the CLI and reports: "gaussian", "linear", ...
   virtual std::string_view name() const = 0;
 
-  // I(x; y), nats.
-  virtual Estimate mutual_information(const at::Tensor& x, const at::Tensor& y) = 0;
+  // I(x; y), nats. The default is the conditional estimate with no z.
+  virtual Estimate mutual_information(const at::Tensor& x, const at::Tensor& y);
 
   // I(x; y | z), nats. A z with no columns gives I(x; y).
   virtual Estimate conditional_mutual_information(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z) = 0;
