@@ -163,7 +163,7 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
       "Examples:\n  mipp prune lenet5.pt --method magnitude --sparsity 0.5 --out small.pt --report report.json\n"
       "  mipp prune --model resnet20 --method random --sparsity 0.7 --target macs --out r20.pt\n"
       "  mipp prune lenet5.pt --method mipp --sparsity 0.7 --out small.pt\n"
-      "  mipp prune lenet5.pt --method mipp --confidence 0.999 --out small.pt\n"
+      "  mipp prune lenet5.pt --method mipp --estimator mlp --confidence 0.95 --out small.pt   (the paper's mode)\n"
       "  mipp prune --list-methods\n");
   add_model_source_options(cmd, opt->source, /*with_file=*/true);
   opt->data.dataset = "";  // default: the dataset the model was trained on, if any
