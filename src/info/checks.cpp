@@ -38,6 +38,13 @@ CheckedInputs check_inputs(std::string_view estimator, const at::Tensor& x, cons
   return in;
 }
 
+CheckedInputs check_inputs_with_dimension(std::string_view estimator, const at::Tensor& x, const at::Tensor& y,
+                                          const at::Tensor& z) {
+  CheckedInputs in = check_inputs(estimator, x, y, z);
+  check_samples_for_dimension(estimator, in);
+  return in;
+}
+
 void check_samples_for_dimension(std::string_view estimator, const CheckedInputs& in) {
   const int64_t dims = in.dx() + in.dy() + in.dz();
   MIPP_CHECK(in.n() > dims + 1, kInvalidArgument,

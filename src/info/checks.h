@@ -36,6 +36,11 @@ CheckedInputs check_inputs(std::string_view estimator, const at::Tensor& x, cons
 // covariance or a regression's residuals without degrees of freedom.
 void check_samples_for_dimension(std::string_view estimator, const CheckedInputs& in);
 
+// check_inputs() then check_samples_for_dimension(): the inputs of the covariance-based
+// estimators (gaussian, linear).
+CheckedInputs check_inputs_with_dimension(std::string_view estimator, const at::Tensor& x, const at::Tensor& y,
+                                          const at::Tensor& z);
+
 // Throws Error(kInvalidArgument) unless 0.5 < confidence < 1.
 void check_confidence(std::string_view estimator, double confidence);
 

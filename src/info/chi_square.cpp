@@ -1,5 +1,6 @@
 #include "info/chi_square.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -85,6 +86,10 @@ double log_chi_square_survival(double x, double dof) {
   if (std::isinf(x)) return -std::numeric_limits<double>::infinity();
   const double a = dof / 2, half = x / 2;
   return half < a + 1 ? std::log1p(-series_p(a, half)) : log_continued_fraction_q(a, half);
+}
+
+double canonical_std_error(double sum_r2, double n_eff, int64_t dx, int64_t dy) {
+  return std::sqrt(std::max(sum_r2, 0.0) / n_eff + static_cast<double>(dx * dy) / (2 * n_eff * n_eff));
 }
 
 TestResult likelihood_ratio_test(double cmi_plugin, int64_t n, int64_t dx, int64_t dy, int64_t dz, double confidence) {

@@ -20,6 +20,11 @@ double chi_square_survival(double x, double dof);
 // logs): log 1e-400 is about -921. 0 for x <= 0, -infinity for x = +infinity.
 double log_chi_square_survival(double x, double dof);
 
+// Asymptotic standard error of a Gaussian (conditional) MI estimate by the delta method over the
+// canonical correlations: sqrt(sum r_i^2 / n_eff + dx dy / (2 n_eff^2)), with sum_r2 the sum of the
+// squared canonical correlations (clamped at 0 against rounding) and n_eff = n - dz.
+double canonical_std_error(double sum_r2, double n_eff, int64_t dx, int64_t dy);
+
 // Likelihood-ratio test of I(X; Y | Z) = 0 for jointly Gaussian X [dx], Y [dy], Z [dz] from n
 // samples, given the plug-in (maximum-likelihood) estimate `cmi_plugin` in nats.
 // -2 log(likelihood ratio) = 2 n CMI -> chi-square(dx * dy) under H0 (Wilks 1938). We use Bartlett's

@@ -143,26 +143,19 @@ class LinearEstimator final : public Estimator {
   TestResult test_positive_cmi(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z,
                                double confidence) override {
     check_confidence(kName, confidence);
-    const CheckedInputs in = checked(x, y, z);
+    const CheckedInputs in = check_inputs_with_dimension(kName, x, y, z);
     const Analysis a = analyze(in, o_);
     return likelihood_ratio_test(a.value, in.n(), a.dx, a.dy, a.dz, confidence);
   }
 
  private:
-  static CheckedInputs checked(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z) {
-    CheckedInputs in = check_inputs(kName, x, y, z);
-    check_samples_for_dimension(kName, in);
-    return in;
-  }
-
   Estimate estimate(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z) {
-    const CheckedInputs in = checked(x, y, z);
+    const CheckedInputs in = check_inputs_with_dimension(kName, x, y, z);
     const Analysis a = analyze(in, o_);
     const auto n_eff = static_cast<double>(in.n() - a.dz);
     Estimate e;
     e.value = a.value;
-    e.std_error = std::sqrt(std::max(a.canonical_r2, 0.0) / n_eff +
-                            static_cast<double>(a.dx * a.dy) / (2 * n_eff * n_eff));
+    e.std_error = canonical_std_error(a.canonical_r2, n_eff, a.dx, a.dy);
     e.samples = in.n();
     MIPP_CHECK(std::isfinite(e.value) && std::isfinite(e.std_error), kNumerical,
                "{}: estimate is {} (std error {}) for {} samples", kName, e.value, e.std_error, in.n());

@@ -80,9 +80,8 @@ FeatureSelection select_input_features(const graph::Network& net, const data::Da
   if (!o.sparsity) {
     best = run(threshold);
   } else {
-    // As MIPP's sparsity mode: bisection on the logarithm of the threshold, closest run wins.
-    double lo = 1e-7, hi = 1.0, best_gap = 2;
-    auto consider = [&](double t) {
+    double best_gap = 2;
+    mipp_method::search_loss_threshold(*o.sparsity, 0.005, [&](double t) {
       mipp_method::LayerDecision d = run(t);
       const double r = removed(d);
       trace.push_back({{"loss_threshold", t}, {"removed", r}});
@@ -92,13 +91,7 @@ FeatureSelection select_input_features(const graph::Network& net, const data::Da
         threshold = t;
       }
       return r;
-    };
-    if (consider(lo) < *o.sparsity) {
-      for (int step = 0; step < 40 && best_gap > 0.005 && hi / lo > 1 + 1e-4; ++step) {
-        const double mid = std::sqrt(lo * hi);
-        (consider(mid) < *o.sparsity ? lo : hi) = mid;
-      }
-    }
+    });
   }
   s.keep.assign(static_cast<size_t>(pixels), 0);
   for (int64_t p : best.keep) s.keep[static_cast<size_t>(p)] = 1;

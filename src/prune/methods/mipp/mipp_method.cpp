@@ -325,9 +325,8 @@ class MippMethod final : public Method {
     return r;
   }
 
-  // --sparsity mode: the loss threshold whose run reaches the budget's sparsity. Sparsity grows
-  // with the threshold (fewer units clear it), so bisection on its logarithm finds it; the run
-  // closest to the target wins.
+  // --sparsity mode: the loss threshold whose run reaches the budget's sparsity (terc.h's search);
+  // the run closest to the target wins.
   template <typename RunFn, typename RecordFn>
   Run search(const MethodInputs& in, const Budget& budget, const std::vector<int64_t>& floors, RunFn run,
              RecordFn record) const {
@@ -343,23 +342,16 @@ class MippMethod final : public Method {
                budget.sparsity, reachable, budget.target, budget.min_width, budget.max_layer_sparsity);
     Run best;
     double best_gap = 2;
-    auto consider = [&](Run r) {
+    mipp_method::search_loss_threshold(budget.sparsity, o_.search_tolerance, [&](double threshold) {
+      Run r = run(threshold);
       record(r);
-      const double gap = std::fabs(r.achieved - budget.sparsity), achieved = r.achieved;
-      if (gap < best_gap) {
-        best_gap = gap;
+      const double achieved = r.achieved;
+      if (std::fabs(achieved - budget.sparsity) < best_gap) {
+        best_gap = std::fabs(achieved - budget.sparsity);
         best = std::move(r);
       }
       return achieved;
-    };
-    // Thresholds are fractions of the target's variance: 1e-7 keeps about what the test alone
-    // keeps, 1 removes everything above the floors.
-    double lo = 1e-7, hi = 1.0;
-    if (consider(run(lo)) >= budget.sparsity) return best;
-    for (int step = 0; step < 40 && best_gap > o_.search_tolerance && hi / lo > 1 + 1e-4; ++step) {
-      const double mid = std::sqrt(lo * hi);
-      (consider(run(mid)) < budget.sparsity ? lo : hi) = mid;
-    }
+    });
     return best;
   }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "mipp/prune/budget.h"
@@ -99,6 +100,18 @@ LayerDecision eliminate_units(info::Elimination& elimination, const std::string&
   d.fits = elimination.fits();
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return d;
+}
+
+void search_loss_threshold(double target, double tolerance, const std::function<double(double)>& removed_at) {
+  double lo = 1e-7, hi = 1.0;
+  double removed = removed_at(lo), best_gap = std::fabs(removed - target);
+  if (removed >= target) return;
+  for (int step = 0; step < 40 && best_gap > tolerance && hi / lo > 1 + 1e-4; ++step) {
+    const double mid = std::sqrt(lo * hi);
+    removed = removed_at(mid);
+    best_gap = std::min(best_gap, std::fabs(removed - target));
+    (removed < target ? lo : hi) = mid;
+  }
 }
 
 }  // namespace mipp::prune::mipp_method

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,5 +57,12 @@ void from_json(const nlohmann::json& j, LayerDecision& d);
 // Reports progress (units visited) to `sink`; throws Error(kCancelled) when the sink asks to stop.
 LayerDecision eliminate_units(info::Elimination& elimination, const std::string& group, int64_t units, int64_t floor,
                               int64_t round_to, double lambda, double loss_threshold, util::EventSink& sink);
+
+// The loss threshold whose run removes `target` (a fraction, of whatever `removed_at` measures).
+// Removal grows with the threshold (fewer units clear it), so this bisects its logarithm over
+// [1e-7, 1] (1e-7 keeps about what the test alone keeps, 1 removes everything above the floors)
+// until a run lands within `tolerance`, the bracket closes, or 40 steps. `removed_at(t)` runs the
+// elimination at threshold t and returns what it removed; callers keep the closest run.
+void search_loss_threshold(double target, double tolerance, const std::function<double(double)>& removed_at);
 
 }  // namespace mipp::prune::mipp_method
