@@ -120,7 +120,8 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   io::Model model = load_or_build(opt.source, global);
   auto sink = make_event_sink(global.log_format, global.quiet);
   if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
-  const bool use_data = !opt.data.dataset.empty() && (method->needs_data() || !opt.no_eval);
+  const bool needs_calibration = method->needs_data() || opt.prune.reweight;
+  const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);
   pipeline::PreparedData data;
   data::Dataset calibration;
   if (use_data) {
@@ -131,7 +132,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   }
   const pipeline::PruneResult result = [&] {
     try {
-      return pipeline::prune_model(model, method->needs_data() && use_data ? &calibration : nullptr,
+      return pipeline::prune_model(model, needs_calibration && use_data ? &calibration : nullptr,
                                    use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kCancelled || !std::filesystem::exists(opt.prune.checkpoint_path)) throw;
@@ -164,6 +165,8 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
       "  mipp prune --model resnet20 --method random --sparsity 0.7 --target macs --out r20.pt\n"
       "  mipp prune lenet5.pt --method mipp --sparsity 0.7 --out small.pt\n"
       "  mipp prune lenet5.pt --method mipp --estimator mlp --confidence 0.95 --out small.pt   (the paper's mode)\n"
+      "  mipp prune lenet5.pt --method submodular --scope layer --sparsity 0.5 --out small.pt\n"
+      "  mipp prune lenet5.pt --method magnitude --sparsity 0.5 --reweight --out small.pt\n"
       "  mipp prune --list-methods\n");
   add_model_source_options(cmd, opt->source, /*with_file=*/true);
   opt->data.dataset = "";  // default: the dataset the model was trained on, if any
@@ -191,6 +194,11 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--rounds", opt->prune.rounds, "iterative pruning: score, remove, re-score this many times")
       ->capture_default_str();
   cmd->add_option("--round-schedule", opt->prune.round_schedule, "sparsity per round: exponential or linear")
+      ->capture_default_str();
+  cmd->add_flag("--reweight", opt->prune.reweight,
+                "refit the layers after removed units by least squares on the calibration data (any method)");
+  cmd->add_option("--reweight-variant", opt->prune.reweight_options.variant,
+                  "what --reweight fits: asym (pruned inputs to the original outputs), seq or layer")
       ->capture_default_str();
   cmd->add_option("--calib-samples", opt->calib_samples,
                   "calibration samples for data-driven methods (default: the method's, 512; mipp 2048)");

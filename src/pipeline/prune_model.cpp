@@ -9,6 +9,7 @@
 #include "mipp/graph/cost.h"
 #include "mipp/graph/slice.h"
 #include "mipp/prune/method.h"
+#include "mipp/prune/reweight.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/util/error.h"
 
@@ -50,6 +51,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
              "method {} needs calibration data: give --dataset (and --calib-samples of at least 1)", options.method);
   MIPP_CHECK(!method->needs_labels() || (calibration != nullptr && calibration->labels.defined()), kInvalidArgument,
              "method {} needs labelled calibration data", options.method);
+  MIPP_CHECK(!options.reweight || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
+             "--reweight needs calibration data: give --dataset (and --calib-samples of at least 1)");
   const graph::Network& net = model.network;
   check_finite_weights(net);
   const graph::Analysis analysis = graph::analyze(net);
@@ -75,7 +78,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
   graph::KeepSets to_original = graph::keep_all(analysis);
   const double original_amount = amount(net, analysis, options.budget.target);
   prune::Selection selection;
-  double score_seconds = 0, slice_seconds = 0;
+  double score_seconds = 0, slice_seconds = 0, reweight_seconds = 0;
+  json reweight_layers = json::array();  // per round
   for (int round = 1; round <= options.rounds; ++round) {
     const double fraction = static_cast<double>(round) / options.rounds;
     const double s = options.round_schedule == "linear" ? options.budget.sparsity * fraction
@@ -90,13 +94,26 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
         {current, current_analysis, calibration, options.seed, sink, options.checkpoint_path, options.resume}, budget);
     score_seconds += seconds_since(start);
     sink.stage_end();
+    // The method's own reweighted network, or a reweighting of the selection, or plain removal.
+    graph::Network to_slice = selection.network.value_or(current);
+    if (options.reweight) {
+      sink.stage_begin(fmt::format("reweighting (round {}/{})", round, options.rounds), 0);
+      start = Clock::now();
+      prune::Reweighted r = prune::reweight(current, current_analysis, selection.keep, *calibration,
+                                            options.reweight_options, options.seed, sink);
+      reweight_seconds += seconds_since(start);
+      reweight_layers.push_back(std::move(r.layers));
+      to_slice = std::move(r.network);
+      sink.stage_end();
+    }
+    selection.network.reset();
     start = Clock::now();
     for (size_t g = 0; g < to_original.size(); ++g) {
       std::vector<int64_t> kept;
       for (int64_t u : selection.keep[g]) kept.push_back(to_original[g][u]);
       to_original[g] = std::move(kept);
     }
-    current = graph::slice(current, current_analysis, selection.keep);
+    current = graph::slice(to_slice, current_analysis, selection.keep);
     current_analysis = graph::analyze(current);
     slice_seconds += seconds_since(start);
   }
@@ -106,6 +123,14 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
   report["round_schedule"] = options.round_schedule;
   report["score_seconds"] = score_seconds;
   report["slice_seconds"] = slice_seconds;
+  report["reweight"] = options.reweight;
+  if (options.reweight) {
+    report["reweight_options"] = {{"variant", options.reweight_options.variant},
+                                  {"patches", options.reweight_options.patches},
+                                  {"float64", options.reweight_options.float64}};
+    report["reweight_seconds"] = reweight_seconds;
+    report["reweight_layers"] = reweight_layers;
+  }
   PruneResult result{{std::move(current), model.metadata, {}}, selection, {}};
 
   const graph::Cost before = graph::total_cost(net), after = graph::total_cost(result.pruned.network);
@@ -134,6 +159,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                 {"budget", options.budget},
                 {"seed", options.seed},
                 {"rounds", options.rounds},
+                {"reweight", options.reweight},
                 {"achieved_sparsity", selection.achieved},
                 {"params", cost_json(after)}};
   result.pruned.metadata.history.push_back(entry);

@@ -5,6 +5,7 @@
 #include "prune/methods/baselines.h"
 #include "prune/methods/gradient_methods.h"
 #include "prune/methods/mipp/mipp_method.h"
+#include "prune/methods/reconstruction_methods.h"
 
 namespace mipp::prune {
 
@@ -34,6 +35,12 @@ const std::vector<Entry>& table() {
        make_prospr_method},
       {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},
        make_taylor_method},
+      {{"submodular", "greedy column-subset selection with least-squares reweighting of the next layer "
+                      "(El Halabi et al. 2022); data, no labels"},
+       make_submodular_method},
+      {{"thinet", "ThiNet: remove the units the next layer's output misses least, then rescale (Luo et al. "
+                  "2017); the same fraction per layer; data, no labels"},
+       make_thinet_method},
   };
   return entries;
 }

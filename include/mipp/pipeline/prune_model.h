@@ -11,6 +11,7 @@
 #include "mipp/data/dataset.h"
 #include "mipp/io/model_file.h"
 #include "mipp/prune/budget.h"
+#include "mipp/prune/reweight.h"
 #include "mipp/util/events.h"
 
 namespace mipp::pipeline {
@@ -29,6 +30,10 @@ struct PruneOptions {
   // from them when `resume`.
   std::string checkpoint_path;
   bool resume = false;
+  // Least-squares reweighting of the layers after removed units, on the calibration data, for any
+  // method (prune/reweight.h): after each round's selection, before slicing.
+  bool reweight = false;
+  prune::ReweightOptions reweight_options;
 };
 
 struct PruneResult {
@@ -39,7 +44,8 @@ struct PruneResult {
 
 // calibration: the data a data-driven method reads (null for data-free runs); test: evaluated
 // before and after when given. Throws Error before any work for an unknown method, an infeasible
-// budget, a method that needs data without calibration data, or NaN/Inf weights (naming the node).
+// budget, a method (or reweighting) that needs data without calibration data, or NaN/Inf weights
+// (naming the node).
 PruneResult prune_model(const io::Model& model, const data::Dataset* calibration, const data::Dataset* test,
                         const PruneOptions& options, util::EventSink& sink);
 

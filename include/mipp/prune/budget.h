@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct Selection {
   graph::KeepSets keep;
   double achieved = 0;                      // sparsity reached, in the budget's target measure
   std::vector<std::string> at_min_width;    // groups held at their floor (collapsed layers)
+  // Set when the method also changed weights (least-squares reweighting of the layers after the
+  // removed units): the network to slice instead of the one it was given; same architecture.
+  std::optional<graph::Network> network;
 };
 
 // Units group `g` keeps at the least under `b`: the absolute and relative minimum widths and the
