@@ -123,17 +123,22 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   const bool needs_calibration = method->needs_data() || opt.prune.reweight;
   const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);
   pipeline::PreparedData data;
-  data::Dataset calibration;
+  data::Dataset calibration, verification;
   if (use_data) {
     opt.data.seed = global.seed;
     data = pipeline::prepare_data(opt.data, model.network.input_shape(), model.metadata.normalization);
     calibration = data::calibration_subset(data.train, opt.calib_samples, util::derive_seed(global.seed, "calibration"),
                                            method->needs_labels());
+    if (method->verification_samples() > 0) {
+      verification = data::calibration_subset(data.train, method->verification_samples(),
+                                              util::derive_seed(global.seed, "verification"), /*with_labels=*/true);
+    }
   }
   const pipeline::PruneResult result = [&] {
     try {
       return pipeline::prune_model(model, needs_calibration && use_data ? &calibration : nullptr,
-                                   use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink);
+                                   use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink,
+                                   method->verification_samples() > 0 && use_data ? &verification : nullptr);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kCancelled || !std::filesystem::exists(opt.prune.checkpoint_path)) throw;
       throw Error(e.kind(), fmt::format("{}; decisions so far are in {}: run the same command with --resume to continue",

@@ -44,13 +44,15 @@ double amount(const graph::Network& net, const graph::Analysis& analysis, const 
 }  // namespace
 
 PruneResult prune_model(const io::Model& model, const data::Dataset* calibration, const data::Dataset* test,
-                        const PruneOptions& options, util::EventSink& sink) {
+                        const PruneOptions& options, util::EventSink& sink, const data::Dataset* verification) {
   prune::validate(options.budget);
   const std::unique_ptr<prune::Method> method = prune::make_method(options.method, options.method_options);
   MIPP_CHECK(!method->needs_data() || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
              "method {} needs calibration data: give --dataset (and --calib-samples of at least 1)", options.method);
   MIPP_CHECK(!method->needs_labels() || (calibration != nullptr && calibration->labels.defined()), kInvalidArgument,
              "method {} needs labelled calibration data", options.method);
+  MIPP_CHECK(method->verification_samples() == 0 || (verification != nullptr && verification->labels.defined()),
+             kInvalidArgument, "method {} needs labelled verification data", options.method);
   MIPP_CHECK(!options.reweight || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
              "--reweight needs calibration data: give --dataset (and --calib-samples of at least 1)");
   const graph::Network& net = model.network;
@@ -63,7 +65,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                  {"method_options", method->options()},
                  {"budget", options.budget},
                  {"seed", options.seed},
-                 {"calibration_samples", calibration != nullptr ? calibration->size() : 0}};
+                 {"calibration_samples", calibration != nullptr ? calibration->size() : 0},
+                 {"verification_samples", method->verification_samples() > 0 ? verification->size() : 0}};
   if (test != nullptr) report["accuracy_before"] = train::evaluate(net, *test);
 
   MIPP_CHECK(options.rounds >= 1, kInvalidArgument, "--rounds {}: must be at least 1", options.rounds);
@@ -91,7 +94,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
     sink.stage_begin(fmt::format("scoring ({}, round {}/{})", options.method, round, options.rounds), 0);
     auto start = Clock::now();
     selection = method->select(
-        {current, current_analysis, calibration, options.seed, sink, options.checkpoint_path, options.resume}, budget);
+        {current, current_analysis, calibration, options.seed, sink, options.checkpoint_path, options.resume, verification},
+        budget);
     score_seconds += seconds_since(start);
     sink.stage_end();
     // The method's own reweighted network, or a reweighting of the selection, or plain removal.

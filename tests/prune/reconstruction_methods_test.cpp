@@ -123,3 +123,26 @@ TEST(PruneModelReweight, RefitsAnyMethodAndNeedsCalibrationData) {
 }
 
 }  // namespace mipp::prune
+
+namespace mipp::prune {
+
+TEST(SubmodularMethod, EqualAccuracyBudgetReadsVerificationData) {
+  const graph::Network net = lenet5();
+  const data::Dataset calibration = random_images(32, 5), verification = random_images(50, 6);
+  auto m = make_method("submodular", {{"budget", "equal-accuracy"}, {"verification_samples", 50}});
+  EXPECT_EQ(m->verification_samples(), 50);
+  const graph::Analysis a = graph::analyze(net);
+  Budget b;
+  b.sparsity = 0.6;
+  testing::expect_error([&] { m->select({net, a, &calibration, 0, util::null_sink()}, b); },
+                        ErrorKind::kInvalidArgument, {"verification"});
+  MethodInputs in{net, a, &calibration, 0, util::null_sink()};
+  in.verification = &verification;
+  const Selection s = m->select(in, b);
+  int64_t kept = 0;
+  for (const auto& k : s.keep) kept += static_cast<int64_t>(k.size());
+  EXPECT_EQ(kept, 226 - static_cast<int64_t>(std::ceil(0.6 * 226)));
+  EXPECT_EQ(m->details().at("equal_accuracy").at("curves").size(), 4u);
+}
+
+}  // namespace mipp::prune

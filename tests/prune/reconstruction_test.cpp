@@ -8,8 +8,10 @@
 #include "mipp/graph/forward.h"
 #include "mipp/models/zoo.h"
 #include "mipp/prune/reweight.h"
+#include "prune/reconstruction/equal_accuracy.h"
 #include "prune/reconstruction/greedy_selection.h"
 #include "prune/reconstruction/least_squares.h"
+#include "support/expect_error.h"
 #include "support/tiny_networks.h"
 
 namespace mipp::prune::reconstruction {
@@ -238,6 +240,37 @@ TEST(Reweight, ResidualNetworksWithBatchNormSliceCleanly) {
   const at::Tensor x = calibration.inputs.narrow(0, 0, 8);
   const at::Tensor working = graph::forward(r.network, x).output;
   EXPECT_TRUE(torch::allclose(working, graph::forward(graph::slice(r.network, a, keep), x).output, 1e-4, 1e-4));
+}
+
+}  // namespace mipp::prune::reconstruction
+
+namespace mipp::prune::reconstruction {
+
+TEST(EqualAccuracy, EveryLayerReachesTheSameAccuracyWithinTheBudget) {
+  // Layer 0 (10 units) loses accuracy fast, layer 1 (10 units) barely.
+  LayerCurve fragile{10, 1, {1, 2, 5, 8, 10}, {0.10, 0.30, 0.70, 0.88, 0.90}};
+  LayerCurve robust{10, 1, {1, 2, 5, 8, 10}, {0.80, 0.86, 0.89, 0.90, 0.90}};
+  const EqualAccuracyBudget b = solve_equal_accuracy({fragile, robust}, 10);
+  // a = 0.86 needs 8 + 2 = 10 units; anything higher needs 8 + 5: the fragile layer keeps more.
+  EXPECT_EQ(b.counts, (std::vector<int64_t>{8, 2}));
+  EXPECT_NEAR(b.target_accuracy, 0.86, 1e-4);
+}
+
+TEST(EqualAccuracy, UsesTheMonotoneEnvelopeAndHandsOutTheRest) {
+  // A dip at 5 units is ignored (envelope: 0.8 from 2 units on); 3 units left go to the layer that
+  // keeps the larger fraction.
+  LayerCurve a{10, 1, {1, 2, 5, 10}, {0.5, 0.8, 0.6, 0.9}};
+  LayerCurve b{20, 1, {2, 4, 10, 20}, {0.2, 0.85, 0.88, 0.9}};
+  const EqualAccuracyBudget r = solve_equal_accuracy({a, b}, 9);
+  EXPECT_NEAR(r.target_accuracy, 0.8, 1e-4);
+  EXPECT_EQ(r.counts[0] + r.counts[1], 9);
+  EXPECT_EQ(r.counts, (std::vector<int64_t>{5, 4}));  // 2 + 4 = 6; both keep 20%, the first gets the 3
+}
+
+TEST(EqualAccuracy, FloorsAboveTheBudgetAreAnError) {
+  LayerCurve a{10, 6, {10}, {0.9}};
+  LayerCurve b{10, 6, {10}, {0.9}};
+  testing::expect_error([&] { solve_equal_accuracy({a, b}, 10); }, ErrorKind::kInvalidArgument, {"12 units", "10 allowed"});
 }
 
 }  // namespace mipp::prune::reconstruction

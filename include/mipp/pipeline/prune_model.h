@@ -46,7 +46,9 @@ struct PruneResult {
 // before and after when given. Throws Error before any work for an unknown method, an infeasible
 // budget, a method (or reweighting) that needs data without calibration data, or NaN/Inf weights
 // (naming the node).
+// verification: labelled samples for methods whose verification_samples() > 0, else unused.
 PruneResult prune_model(const io::Model& model, const data::Dataset* calibration, const data::Dataset* test,
-                        const PruneOptions& options, util::EventSink& sink);
+                        const PruneOptions& options, util::EventSink& sink,
+                        const data::Dataset* verification = nullptr);
 
 }  // namespace mipp::pipeline

@@ -34,6 +34,9 @@ struct MethodInputs {
   // to continue from what is saved there. Only mipp uses it.
   std::string checkpoint_path = {};
   bool resume = false;
+  // Labelled samples held out for methods that evaluate candidate prunings (submodular's
+  // equal-accuracy budget); null unless the method asks for them.
+  const data::Dataset* verification = nullptr;
 };
 
 class Method {
@@ -45,6 +48,8 @@ class Method {
   virtual bool needs_labels() const { return false; }
   // Calibration samples the method reads when the user does not say.
   virtual int64_t default_calibration_samples() const { return 512; }
+  // Labelled verification samples it needs in MethodInputs::verification (0: none).
+  virtual int64_t verification_samples() const { return 0; }
   // scores[g]: float [size of group g], one per unit, higher = more important.
   virtual std::vector<at::Tensor> score(const MethodInputs& in) = 0;
   // Keep-sets under `budget`. The default scores the units and calls select_units(), so every

@@ -2,8 +2,10 @@
 // the next layer reproduce its output, and adjust that layer's weights to match (see
 // src/prune/reconstruction/).
 //   submodular  greedy column-subset selection with least-squares reweighting (El Halabi et al.
-//               2022); options: variant (asym | seq | layer), epsilon (stochastic greedy), patches
-//               (all | disjoint | random), float64, batch_size
+//               2022); options: variant (asym | seq | layer), epsilon (stochastic greedy), budget
+//               (scope: the --scope's per-layer counts | equal-accuracy: from one-layer accuracy
+//               curves on verification_samples labelled images), patches (all | disjoint |
+//               random), float64, batch_size
 //   thinet      greedy removal of the units whose contributions to the next layer's output are
 //               smallest together, then a least-squares scale per kept unit (Luo et al. 2017);
 //               options: patches, float64, batch_size

@@ -117,6 +117,12 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
   const std::vector<int> order = input_to_output_order(analysis);
   for (size_t step = 0; step < order.size(); ++step) {
     const graph::Group& group = analysis.groups[static_cast<size_t>(order[step])];
+    const int64_t count = counts[static_cast<size_t>(group.id)];
+    if (count == group.size) {  // nothing removed: the layers after it keep their weights
+      for (int64_t u = 0; u < group.size; ++u) result.keep[static_cast<size_t>(group.id)].push_back(u);
+      result.layers.push_back({{"group", group.name}, {"width_before", group.size}, {"width_after", group.size}});
+      continue;
+    }
     const graph::Network& b_net = variant == "layer" ? net : work;
     const graph::Network& a_net = variant == "asym" ? net : b_net;
     GramOptions gram_options = options.grams;
@@ -124,7 +130,6 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
     std::vector<ConsumerGrams> grams =
         consumer_grams(b_net, a_net, consumer_nodes(group), calibration, gram_options, util::null_sink());
     std::vector<ConsumerView> views = consumer_views(group, std::move(grams), removed_columns);
-    const int64_t count = counts[static_cast<size_t>(group.id)];
     std::vector<int64_t> keep = choose(group, views, count);
     MIPP_CHECK(static_cast<int64_t>(keep.size()) == count, kInvalidArgument, "{}: {} units chosen, {} asked", group.name,
                keep.size(), count);

@@ -76,7 +76,8 @@ struct SequentialResult {
   nlohmann::json layers = nlohmann::json::array();
 };
 
-// counts[g]: units group g keeps. REQUIRES: 1 <= counts[g] <= size of g.
+// counts[g]: units group g keeps. REQUIRES: 1 <= counts[g] <= size of g. A group that keeps all
+// its units is passed over: the layers after it keep their weights.
 SequentialResult prune_sequentially(const graph::Network& net, const graph::Analysis& analysis,
                                     const data::Dataset& calibration, const std::vector<int64_t>& counts,
                                     const LayerChooser& choose, const SequentialOptions& options,
