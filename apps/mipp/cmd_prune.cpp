@@ -120,7 +120,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   io::Model model = load_or_build(opt.source, global);
   auto sink = make_event_sink(global.log_format, global.quiet);
   if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
-  const bool needs_calibration = method->needs_data() || opt.prune.reweight;
+  const bool needs_calibration = method->needs_data() || opt.prune.reweight || opt.prune.recalibrate_bn;
   const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);
   pipeline::PreparedData data;
   data::Dataset calibration, verification;
@@ -205,6 +205,8 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--reweight-variant", opt->prune.reweight_options.variant,
                   "what --reweight fits: asym (pruned inputs to the original outputs), seq or layer")
       ->capture_default_str();
+  cmd->add_flag("--recalibrate-bn", opt->prune.recalibrate_bn,
+                "re-estimate batch-norm running statistics on the calibration data after pruning");
   cmd->add_option("--calib-samples", opt->calib_samples,
                   "calibration samples for data-driven methods (default: the method's, 512; mipp 2048)");
   cmd->add_flag("--no-eval", opt->no_eval, "skip the test-set evaluation before and after");

@@ -11,6 +11,7 @@
 #include "mipp/prune/method.h"
 #include "mipp/prune/reweight.h"
 #include "mipp/train/evaluate.h"
+#include "mipp/train/recalibrate.h"
 #include "mipp/util/error.h"
 
 namespace mipp::pipeline {
@@ -53,6 +54,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
              "method {} needs labelled calibration data", options.method);
   MIPP_CHECK(method->verification_samples() == 0 || (verification != nullptr && verification->labels.defined()),
              kInvalidArgument, "method {} needs labelled verification data", options.method);
+  MIPP_CHECK(!options.recalibrate_bn || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
+             "--recalibrate-bn needs calibration data: give --dataset (and --calib-samples of at least 1)");
   MIPP_CHECK(!options.reweight || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
              "--reweight needs calibration data: give --dataset (and --calib-samples of at least 1)");
   const graph::Network& net = model.network;
@@ -135,6 +138,8 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
     report["reweight_seconds"] = reweight_seconds;
     report["reweight_layers"] = reweight_layers;
   }
+  report["recalibrate_bn"] = options.recalibrate_bn;
+  if (options.recalibrate_bn) report["batch_norms_recalibrated"] = train::recalibrate_batch_norms(current, *calibration);
   PruneResult result{{std::move(current), model.metadata, {}}, selection, {}};
 
   const graph::Cost before = graph::total_cost(net), after = graph::total_cost(result.pruned.network);
@@ -164,6 +169,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                 {"seed", options.seed},
                 {"rounds", options.rounds},
                 {"reweight", options.reweight},
+                {"recalibrate_bn", options.recalibrate_bn},
                 {"achieved_sparsity", selection.achieved},
                 {"params", cost_json(after)}};
   result.pruned.metadata.history.push_back(entry);

@@ -110,7 +110,10 @@ TEST(PruneModelReweight, RefitsAnyMethodAndNeedsCalibrationData) {
   options.reweight = true;
   testing::expect_error([&] { pipeline::prune_model(model, nullptr, nullptr, options, util::null_sink()); },
                         ErrorKind::kInvalidArgument, {"--reweight", "calibration"});
+  options.recalibrate_bn = true;  // LeNet-5 has no batch-norm: reported as 0 updated
   const pipeline::PruneResult with = pipeline::prune_model(model, &calibration, nullptr, options, util::null_sink());
+  EXPECT_EQ(with.report.at("batch_norms_recalibrated"), 0);
+  options.recalibrate_bn = false;
   options.reweight = false;
   const pipeline::PruneResult without = pipeline::prune_model(model, &calibration, nullptr, options, util::null_sink());
   EXPECT_EQ(with.selection.keep, without.selection.keep);

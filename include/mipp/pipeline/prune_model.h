@@ -34,6 +34,9 @@ struct PruneOptions {
   // method (prune/reweight.h): after each round's selection, before slicing.
   bool reweight = false;
   prune::ReweightOptions reweight_options;
+  // Re-estimate every batch-norm's running statistics on the calibration data after pruning
+  // (train/recalibrate.h).
+  bool recalibrate_bn = false;
 };
 
 struct PruneResult {
