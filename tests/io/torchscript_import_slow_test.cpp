@@ -1,0 +1,237 @@
+// PyTorch models end to end. torchvision models (random init, random batch-norm statistics) are
+// scripted and traced by Debian's PyTorch; mipp imports them, must compute what PyTorch computes,
+// prunes half their units, and the pruned files must open in PyTorch and give mipp's outputs.
+// All fixtures come from one Python run per test binary (tests/python/make_pytorch_models.py).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "mipp/graph/analyze.h"
+#include "mipp/graph/cost.h"
+#include "mipp/graph/forward.h"
+#include "mipp/graph/slice.h"
+#include "mipp/io/torchscript_import.h"
+#include "mipp/pipeline/prune_model.h"
+#include "mipp/util/events.h"
+#include "support/dataset_files.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace mipp::io {
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::vector<int64_t> shape;  // per sample; the smallest each model comfortably accepts
+};
+
+// vgg16_bn and densenet121 are the slow ones (vgg16_bn's classifier alone has 120M weights).
+const std::vector<Case>& cases() {
+  static const std::vector<Case> list = {
+      {"resnet18", {3, 64, 64}},      {"resnet50", {3, 64, 64}},     {"vgg11_bn", {3, 32, 32}},
+      {"vgg16_bn", {3, 32, 32}},      {"alexnet", {3, 63, 63}},      {"mobilenet_v2", {3, 64, 64}},
+      {"squeezenet1_0", {3, 64, 64}}, {"densenet121", {3, 64, 64}}, {"hardcoded_view", {1, 32, 32}},
+      {"batch_view", {1, 32, 32}},    {"custom_layer", {3, 16, 16}},
+  };
+  return list;
+}
+
+std::string shape_arg(const std::vector<int64_t>& s) { return fmt::format("{}", fmt::join(s, ",")); }
+
+at::Tensor read_floats(const std::string& path, const std::vector<int64_t>& shape) {
+  std::ifstream in(path, std::ios::binary);
+  at::Tensor t = torch::empty(shape, torch::kFloat32);
+  in.read(reinterpret_cast<char*>(t.data_ptr<float>()), static_cast<std::streamsize>(t.numel() * 4));
+  return t;
+}
+
+void write_floats(const std::string& path, const at::Tensor& t) {
+  const at::Tensor c = t.contiguous();
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(c.data_ptr<float>()), static_cast<std::streamsize>(c.numel() * 4));
+}
+
+// |a - b| <= 1e-4 (1 + |b|) everywhere: float32 sums over thousands of terms in another order.
+void expect_close(const at::Tensor& a, const at::Tensor& b, const std::string& what) {
+  ASSERT_EQ(a.sizes(), b.sizes()) << what;
+  const double excess = ((a - b).abs() - 1e-4 * (1 + b.abs())).max().item<double>();
+  EXPECT_LE(excess, 0) << what << ": max |diff| " << (a - b).abs().max().item<double>();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+class PyTorchModels : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    std::string args;
+    for (const Case& c : cases()) args += " " + c.name + ":" + shape_arg(c.shape);
+    const testing::CommandResult r = testing::run_command(std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR +
+                                                          "/tests/python/make_pytorch_models.py " + dir_->path() + args);
+    made_ = r.exit_code == 0;
+    log_ = r.out + r.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(made_) << log_; }
+
+  static std::string file(const std::string& name) { return dir_->file(name); }
+
+  static testing::TempDir* dir_;
+  static bool made_;
+  static std::string log_;
+};
+
+testing::TempDir* PyTorchModels::dir_ = nullptr;
+bool PyTorchModels::made_ = false;
+std::string PyTorchModels::log_;
+
+TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
+  testing::TempDir out;
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> written;
+  for (const Case& c : cases()) {
+    if (c.name == "custom_layer") continue;  // cannot be imported: see CustomLayerIsNamed
+    for (const char* mode : {"script", "trace"}) {
+      const std::string id = c.name + "_" + mode;
+      SCOPED_TRACE(id);
+      const auto start = std::chrono::steady_clock::now();
+      const Model model = import_torchscript(file(id + ".pt"), {c.shape});
+      const graph::Network& net = model.network;
+      std::vector<int64_t> in_shape = {2};
+      in_shape.insert(in_shape.end(), c.shape.begin(), c.shape.end());
+      const at::Tensor x = read_floats(file(c.name + ".input.bin"), in_shape);
+      const int64_t classes = c.name == "hardcoded_view" || c.name == "batch_view" ? 10 : 1000;
+      expect_close(graph::forward(net, x).output, read_floats(file(c.name + ".expected.bin"), {2, classes}),
+                   id + " imported vs PyTorch");
+      const double import_s = seconds_since(start);
+
+      pipeline::PruneOptions options;
+      options.method = "magnitude";
+      options.budget.sparsity = 0.5;
+      const pipeline::PruneResult r = pipeline::prune_model(model, nullptr, nullptr, options, util::null_sink());
+      const graph::Network& pruned = r.pruned.network;
+      EXPECT_GT(r.selection.achieved, 0.4);  // units; frozen groups are left out of the count
+      const graph::Cost before = graph::total_cost(net), after = graph::total_cost(pruned);
+      EXPECT_LT(after.params, before.params);
+      EXPECT_LT(after.macs, before.macs);
+      EXPECT_EQ(r.report.at("after").at("params").get<int64_t>(), after.params);
+      EXPECT_EQ(r.report.at("after").at("macs").get<int64_t>(), after.macs);
+
+      // Masks on the imported graph give what the physically smaller network gives.
+      const graph::Analysis a = graph::analyze(net);
+      graph::ForwardOptions masked;
+      masked.masks = graph::unit_masks(net, a, r.selection.keep);
+      const at::Tensor y = graph::forward(pruned, x).output;
+      expect_close(graph::forward(net, x, masked).output, y, id + " masked vs sliced");
+
+      save_model(out.file(id + ".pt"), pruned, r.pruned.metadata);
+      write_floats(out.file(id + ".input.bin"), x);
+      write_floats(out.file(id + ".expected.bin"), y);
+      std::ofstream(out.file(id + ".json")) << nlohmann::json{{"input_shape", in_shape}, {"output_shape", y.sizes().vec()}};
+      written.push_back(id);
+      std::cerr << fmt::format("{}: {} nodes, {} groups, imported in {:.1f} s, params {} -> {}, MACs {} -> {}\n", id,
+                               net.num_nodes(), a.groups.size(), import_s, before.params, after.params, before.macs,
+                               after.macs);
+    }
+  }
+
+  const testing::CommandResult r = testing::run_command(
+      std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR + "/tests/python/check_model_files.py " + out.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<std::string> checked;
+  while (std::getline(lines, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    checked.push_back(j.at("model"));
+    ASSERT_TRUE(j.at("error").is_null()) << line;
+    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << line;
+  }
+  std::sort(written.begin(), written.end());
+  EXPECT_EQ(checked, written);
+}
+
+TEST_F(PyTorchModels, CustomLayerIsNamed) {
+  for (const char* mode : {"script", "trace"}) {
+    const std::string path = file(std::string("custom_layer_") + mode + ".pt");
+    const testing::CommandResult r = testing::run_mipp("inspect " + path + " --input-shape 3,16,16");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("aten::mul"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("not an op mipp can represent"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(PyTorchModels, CliPrunesAPyTorchFileAndMeasuresItsSpeed) {
+  testing::TempDir out;
+  const std::string model = file("resnet18_script.pt");
+  const testing::CommandResult missing = testing::run_mipp("prune " + model + " --out " + out.file("p.pt"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--input-shape"), std::string::npos) << missing.err;
+
+  const testing::CommandResult r = testing::run_mipp("prune " + model + " --input-shape 3,64,64 --method magnitude "
+                                                     "--sparsity 0.5 --threads 1 --json --out " + out.file("p.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  EXPECT_LT(report.at("after").at("macs").get<int64_t>(), report.at("before").at("macs").get<int64_t>());
+  bool named = false;  // groups keep the module names
+  for (const auto& g : report.at("groups")) named = named || g.at("group") == "layer2.0.conv1";
+  EXPECT_TRUE(named) << report.at("groups").dump();
+
+  const testing::CommandResult lat = testing::run_mipp("latency " + model + " " + out.file("p.pt") +
+                                                       " --input-shape 3,64,64 --batch 1 --warmup 1 --repeats 3 "
+                                                       "--threads 1 --json");
+  ASSERT_EQ(lat.exit_code, 0) << lat.err;
+  EXPECT_GT(nlohmann::json::parse(lat.out).at("results").at(0).at("theoretical_speedup").get<double>(), 1.5);
+}
+
+TEST_F(PyTorchModels, HardCodedViewPrunesTheRestAndSaysWhy) {
+  testing::TempDir out;
+  const testing::CommandResult r = testing::run_mipp("prune " + file("hardcoded_view_trace.pt") +
+                                                     " --input-shape 1,32,32 --sparsity 0.5 --json --out " +
+                                                     out.file("p.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("hard-codes 400 features"), std::string::npos) << r.err;
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  std::vector<std::string> groups;
+  for (const auto& g : report.at("groups")) groups.push_back(g.at("group"));
+  EXPECT_EQ(groups, (std::vector<std::string>{"conv1", "fc1", "fc2"}));  // conv2 is frozen by the view
+}
+
+TEST_F(PyTorchModels, MippPrunesImportedModelsWithCalibrationData) {
+  // A small CIFAR-10-format dataset (64 training images), zero-padded to the model's 64x64 input.
+  testing::TempDir data;
+  for (int i = 1; i <= 5; ++i) {
+    const at::Tensor labels = torch::arange(13) % 10;
+    testing::write_file(data.file(fmt::format("data_batch_{}.bin", i)),
+                        testing::cifar_bytes(testing::random_pixels({13, 3, 32, 32}, i), labels));
+  }
+  testing::write_file(data.file("test_batch.bin"),
+                      testing::cifar_bytes(testing::random_pixels({10, 3, 32, 32}, 9), torch::arange(10)));
+  testing::TempDir out;
+  for (const char* id : {"resnet18_trace", "mobilenet_v2_script"}) {
+    SCOPED_TRACE(id);
+    const auto start = std::chrono::steady_clock::now();
+    const testing::CommandResult r = testing::run_mipp(
+        fmt::format("prune {} --input-shape 3,64,64 --method mipp --sparsity 0.5 --dataset cifar10 --data {} "
+                    "--calib-samples 64 --no-eval --threads 2 --json --out {}",
+                    file(std::string(id) + ".pt"), data.path(), out.file(std::string(id) + ".pt")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    EXPECT_LT(report.at("after").at("params").get<int64_t>(), report.at("before").at("params").get<int64_t>());
+    std::cerr << fmt::format("{}: mipp in {:.1f} s, achieved sparsity {:.3f}\n", id, seconds_since(start),
+                             report.at("achieved_sparsity").get<double>());
+  }
+}
+
+}  // namespace mipp::io
