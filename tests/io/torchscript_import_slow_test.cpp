@@ -71,6 +71,10 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 class PyTorchModels : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    // One intra-op thread: these models are small per call, and OpenMP workers spinning on a
+    // shared machine cost more than they save.
+    threads_before_ = at::get_num_threads();
+    at::set_num_threads(1);
     dir_ = new testing::TempDir();
     std::string args;
     for (const Case& c : cases()) args += " " + c.name + ":" + shape_arg(c.shape);
@@ -80,6 +84,7 @@ class PyTorchModels : public ::testing::Test {
     log_ = r.out + r.err;
   }
   static void TearDownTestSuite() {
+    at::set_num_threads(threads_before_);
     delete dir_;
     dir_ = nullptr;
   }
@@ -88,11 +93,13 @@ class PyTorchModels : public ::testing::Test {
   static std::string file(const std::string& name) { return dir_->file(name); }
 
   static testing::TempDir* dir_;
+  static int threads_before_;
   static bool made_;
   static std::string log_;
 };
 
 testing::TempDir* PyTorchModels::dir_ = nullptr;
+int PyTorchModels::threads_before_ = 1;
 bool PyTorchModels::made_ = false;
 std::string PyTorchModels::log_;
 
@@ -208,27 +215,28 @@ TEST_F(PyTorchModels, HardCodedViewPrunesTheRestAndSaysWhy) {
   EXPECT_EQ(groups, (std::vector<std::string>{"conv1", "fc1", "fc2"}));  // conv2 is frozen by the view
 }
 
+// MIPP's linear estimator needs more calibration samples than a layer has units (plus its
+// targets): thousands for torchvision widths (squeezenet1_0 at 32x32 with 1800 samples takes about
+// 80 s here), so the test runs it on the LeNet-sized models with 512 MNIST-format samples.
 TEST_F(PyTorchModels, MippPrunesImportedModelsWithCalibrationData) {
-  // A small CIFAR-10-format dataset (64 training images), zero-padded to the model's 64x64 input.
   testing::TempDir data;
-  for (int i = 1; i <= 5; ++i) {
-    const at::Tensor labels = torch::arange(13) % 10;
-    testing::write_file(data.file(fmt::format("data_batch_{}.bin", i)),
-                        testing::cifar_bytes(testing::random_pixels({13, 3, 32, 32}, i), labels));
-  }
-  testing::write_file(data.file("test_batch.bin"),
-                      testing::cifar_bytes(testing::random_pixels({10, 3, 32, 32}, 9), torch::arange(10)));
+  const at::Tensor labels = torch::arange(512) % 10;
+  testing::write_file(data.file("train-images-idx3-ubyte"), testing::idx_images_bytes(testing::random_pixels({512, 28, 28}, 1)));
+  testing::write_file(data.file("train-labels-idx1-ubyte"), testing::idx_labels_bytes(labels));
+  testing::write_file(data.file("t10k-images-idx3-ubyte"), testing::idx_images_bytes(testing::random_pixels({64, 28, 28}, 2)));
+  testing::write_file(data.file("t10k-labels-idx1-ubyte"), testing::idx_labels_bytes(labels.slice(0, 0, 64)));
   testing::TempDir out;
-  for (const char* id : {"resnet18_trace", "mobilenet_v2_script"}) {
+  for (const char* id : {"batch_view_script", "hardcoded_view_trace"}) {
     SCOPED_TRACE(id);
     const auto start = std::chrono::steady_clock::now();
     const testing::CommandResult r = testing::run_mipp(
-        fmt::format("prune {} --input-shape 3,64,64 --method mipp --sparsity 0.5 --dataset cifar10 --data {} "
-                    "--calib-samples 64 --no-eval --threads 2 --json --out {}",
+        fmt::format("prune {} --input-shape 1,32,32 --method mipp --sparsity 0.5 --dataset mnist --data {} "
+                    "--calib-samples 512 --no-eval --threads 1 --json --out {}",
                     file(std::string(id) + ".pt"), data.path(), out.file(std::string(id) + ".pt")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const nlohmann::json report = nlohmann::json::parse(r.out);
     EXPECT_LT(report.at("after").at("params").get<int64_t>(), report.at("before").at("params").get<int64_t>());
+    EXPECT_GT(report.at("achieved_sparsity").get<double>(), 0.4);
     std::cerr << fmt::format("{}: mipp in {:.1f} s, achieved sparsity {:.3f}\n", id, seconds_since(start),
                              report.at("achieved_sparsity").get<double>());
   }
