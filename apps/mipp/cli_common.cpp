@@ -101,7 +101,11 @@ std::vector<int64_t> parse_input_shape(const std::string& text) {
 }
 
 io::Model load_model_file(const std::string& file, const std::string& input_shape) {
-  io::Model model = io::load_or_import_model(file, {parse_input_shape(input_shape)});
+  const std::vector<int64_t> shape = parse_input_shape(input_shape);
+  io::Model model = io::load_or_import_model(file, {shape});
+  MIPP_CHECK(shape.empty() || model.network.input_shape() == shape, kInvalidArgument,
+             "--input-shape {}: {} is a mipp model file for inputs [{}]; leave the option out", input_shape, file,
+             fmt::join(model.network.input_shape(), ", "));
   const nlohmann::json& history = model.metadata.history;
   if (!history.empty() && history.front().value("action", "") == "import") {
     for (const auto& note : history.front().value("notes", nlohmann::json::array())) {

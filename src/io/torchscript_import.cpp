@@ -78,20 +78,31 @@ Sym make_list(std::vector<Sym> items) {
   return s;
 }
 
-// Where a node comes from in the user's code: "model.py:12 `x.view(-1, 400)`".
+// Where a node comes from in the user's code: "model.py:12 `x = x.view(-1, 400)`" (the whole
+// source line, trimmed; traced graphs record only a file and line).
 std::string location(const jit::Node* n) {
   jit::SourceRange r = n->sourceRange();
   if (auto original = r.findSourceRangeThatGenerated()) r = *original;
-  if (!r.source()) return "an unknown source line";
+  const std::shared_ptr<jit::Source>& src = r.source();
+  if (!src) return "an unknown source line";
   std::string where = "an unknown source line";
   if (auto flc = r.file_line_col()) where = fmt::format("{}:{}", std::get<0>(*flc), std::get<1>(*flc));
-  std::string text = r.text().str();
+  std::string text = src->get_line(src->lineno_for_offset(r.start())).str();
   text = text.substr(0, text.find('\n'));
+  text.erase(0, text.find_first_not_of(" \t"));
   // Traced graphs record a Python stack ("model.py(53): forward") rather than the code itself.
-  const auto file = r.source()->filename();
-  if (file && text.rfind(*file, 0) == 0) return where;
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (src->filename() && text.rfind(*src->filename(), 0) == 0) return where;
+  if (text.size() > 70) text = text.substr(0, 67) + "...";
   return text.empty() ? where : fmt::format("{} `{}`", where, text);
+}
+
+// PyTorch's own words for why a forward failed: "mat1 and mat2 shapes cannot be multiplied ...".
+std::string torch_message(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  std::string text = c10 != nullptr ? c10->what_without_backtrace() : e.what();
+  const size_t last = text.rfind("Error: ");  // the interpreter ends with "RuntimeError: ..."
+  if (last != std::string::npos && last + 7 < text.size()) text = text.substr(last + 7);
+  return text.substr(0, text.find('\n'));
 }
 
 // Modules of torch.nn run one op each; their ops take the module's name ("layer1.0.relu").
@@ -627,6 +638,18 @@ class Importer {
       return set_out(as_alias(add_node(op_node_name(f, "flatten"), graph::FlattenOp{}, {x}, n, f), in[0]));
     }
     if (op == "view" || op == "reshape") return set_out(view(op, n, in, f));
+    if (op == "mean" && in.size() >= 3) {  // x.mean([2, 3]): global average pooling
+      const int x = tensor_in(in[0], n, f);
+      std::vector<int64_t> dims = ints_in(in[1], n, f, "the dimensions");
+      for (int64_t& d : dims) d = d < 0 ? d + 4 : d;
+      std::sort(dims.begin(), dims.end());
+      if (shape_of(x).size() != 3 || dims != std::vector<int64_t>{2, 3} || (in.size() > 3 && !is_none(in[3]))) {
+        fail(n, f, "a mean other than over the spatial dimensions of a feature map (global average pooling)");
+      }
+      Sym pooled = add_node(op_node_name(f, "mean"), graph::AdaptiveAvgPoolOp{{1, 1}}, {x}, n, f);
+      if (bool_in(in[2], n, f, "keepdim")) return set_out(pooled);
+      return set_out(add_node(op_node_name(f, "flatten"), graph::FlattenOp{}, {pooled.node}, n, f));
+    }
     if (op == "add" && !inplace && in.at(1).is(Sym::Kind::kConst) && in[1].value.isTensor() && bias_target(n, in[0])) {
       return set_out(add_bias(n, in, f));
     }
@@ -667,7 +690,8 @@ class Importer {
     }
     fail(n, f,
          "not an op mipp can represent (it imports conv2d, linear, batch_norm, relu, leaky_relu, gelu, sigmoid, tanh, "
-         "hardtanh/relu6, silu, max/avg/adaptive-avg pooling, flatten, view/reshape to (N, -1), add, cat, dropout); "
+         "hardtanh/relu6, silu, max/avg/adaptive-avg pooling, spatial mean, flatten, view/reshape to (N, -1), add, cat, "
+         "dropout); "
          "every op must be known to prune safely");
   }
 
@@ -828,7 +852,8 @@ class Importer {
       std::vector<int> inputs;
       for (int j : node.inputs) inputs.push_back(new_id[j]);
       const auto renamed = final_names_.find(id);
-      const bool rename = renamed != final_names_.end() && !live[net_.find(renamed->second)];
+      const int replaced = renamed == final_names_.end() ? -1 : net_.find(renamed->second);
+      const bool rename = replaced > 0 && !live[replaced];
       new_id[id] = out.add(rename ? renamed->second : node.name, node.op, inputs);
       for (const auto& [key, t] : node.params) out.set_tensor(new_id[id], key, t);
       for (const auto& [key, t] : node.buffers) out.set_tensor(new_id[id], key, t);
@@ -891,17 +916,16 @@ Model import_torchscript(const std::string& path, const ImportOptions& options) 
 
   // Run PyTorch's own forward first: a wrong input shape is named here, in PyTorch's words.
   const at::Tensor x = probe_input(shape);
-  at::Tensor expected;
+  c10::IValue y;
   try {
-    const c10::IValue y = module.forward({x});
-    MIPP_CHECK(y.isTensor(), kNotSupported, "{}: forward returns {}; mipp imports models that return one tensor", path,
-               y.tagKind());
-    expected = y.toTensor();
-  } catch (const c10::Error& e) {
-    std::string why = e.what_without_backtrace();
+    y = module.forward({x});
+  } catch (const std::exception& e) {  // c10::Error, or the interpreter's JITException
     MIPP_FAIL(kInvalidArgument, "{}: the model does not run on inputs of shape [N, {}]: {}", path, fmt::join(shape, ", "),
-              why.substr(0, why.find('\n')));
+              torch_message(e));
   }
+  MIPP_CHECK(y.isTensor(), kNotSupported, "{}: forward returns {}; mipp imports models that return one tensor", path,
+             y.tagKind());
+  const at::Tensor expected = y.toTensor();
 
   Importer importer(path, shape);
   graph::Network net = importer.run(module);

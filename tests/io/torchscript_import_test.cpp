@@ -88,6 +88,19 @@ TEST(ImportTorchScript, MatrixProductsWithAParameterAreLinearLayers) {
   }
 }
 
+TEST(ImportTorchScript, SpatialMeanIsGlobalAveragePooling) {
+  testing::TempDir dir;
+  const std::string path = save_module(dir, "Mean", std::string(kHead) + R"(
+    return torch.silu(y).mean([2, 3])
+)");
+  const Model model = import_torchscript(path, {{3, 8, 8}});
+  EXPECT_EQ(model.network.output_shape(), graph::Shape{8});
+  const at::Tensor x = torch::randn({2, 3, 8, 8});
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::allclose(graph::forward(model.network, x).output, torch::jit::load(path).forward({x}).toTensor(),
+                              1e-5, 1e-5));
+}
+
 TEST(ImportTorchScript, LiteralViewFreezesTheChannelsBeforeIt) {
   testing::TempDir dir;
   const std::string path = save_module(dir, "Literal", std::string(kHead) + R"(
@@ -114,7 +127,7 @@ TEST(ImportTorchScript, UnknownOpIsNamedWithItsSourceLine) {
     return torch.linear(y, self.fc_weight, self.fc_bias)
 )");
   testing::expect_error([&] { import_torchscript(path, {{3, 8, 8}}); }, ErrorKind::kNotSupported,
-                        {"Swish.pt", "aten::mul", "y * torch.sigmoid(y)", "not an op mipp can represent"});
+                        {"Swish.pt", "aten::mul", "`y = y * torch.sigmoid(y)`", "not an op mipp can represent"});
 }
 
 TEST(ImportTorchScript, InPlaceChangeThroughAnAliasIsRefused) {
@@ -137,7 +150,7 @@ TEST(ImportTorchScript, MissingOrWrongInputShapeIsNamed) {
   testing::expect_error([&] { load_or_import_model(path, {}); }, ErrorKind::kInvalidArgument,
                         {"Shape.pt", "--input-shape"});
   testing::expect_error([&] { import_torchscript(path, {{3, 6, 6}}); }, ErrorKind::kInvalidArgument,
-                        {"Shape.pt", "does not run on inputs of shape [N, 3, 6, 6]"});
+                        {"Shape.pt", "does not run on inputs of shape [N, 3, 6, 6]", "shapes cannot be multiplied"});
 }
 
 TEST(ImportTorchScript, MippFilesLoadAsBefore) {
