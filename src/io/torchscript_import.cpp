@@ -907,10 +907,10 @@ bool has_mipp_metadata(const std::string& path) {
 
 Model import_torchscript(const std::string& path, const ImportOptions& options) {
   const Shape& shape = options.input_shape;
+  jit::Module module = load_module(path);  // first: a file that is no TorchScript at all is named as such
   MIPP_CHECK(!shape.empty(), kInvalidArgument,
              "{}: a TorchScript file without mipp metadata needs its per-sample input shape (--input-shape C,H,W)",
              path);
-  jit::Module module = load_module(path);
   module.eval();
   torch::NoGradGuard no_grad;
 
