@@ -484,9 +484,8 @@ class Importer {
     for (const Sym& s : in) stack.push_back(s.value);
     try {
       n->getOperation()(stack);
-    } catch (const c10::Error& e) {
-      std::string why = e.what_without_backtrace();
-      fail(n, f, "evaluating it on constants failed: " + why.substr(0, why.find('\n')));
+    } catch (const std::exception& e) {
+      fail(n, f, "evaluating it on constants failed: " + torch_message(e));
     }
     if (stack.size() != n->outputs().size()) fail(n, f, "evaluating it on constants gave an unexpected result");
     for (size_t i = 0; i < stack.size(); ++i) env[n->outputs()[i]] = make_const(stack[i]);
@@ -928,7 +927,15 @@ Model import_torchscript(const std::string& path, const ImportOptions& options) 
   const at::Tensor expected = y.toTensor();
 
   Importer importer(path, shape);
-  graph::Network net = importer.run(module);
+  graph::Network net = [&] {
+    try {
+      return importer.run(module);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // LibTorch refusing something the walk did not foresee
+      MIPP_FAIL(kNotSupported, "{}: cannot import this model: {}", path, torch_message(e));
+    }
+  }();
 
   // Never a silently wrong model: the imported graph must compute what the module computes.
   const at::Tensor got = graph::forward(net, x).output;
