@@ -1,12 +1,14 @@
 // PyTorch models end to end. torchvision models (random init, random batch-norm statistics) are
 // scripted and traced by Debian's PyTorch; mipp imports them, must compute what PyTorch computes,
 // prunes half their units, and the pruned files must open in PyTorch and give mipp's outputs.
-// All fixtures come from one Python run per test binary (tests/python/make_pytorch_models.py).
+// Fixtures come from tests/python/make_pytorch_models.py, one Python run per test binary run.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "mipp/graph/analyze.h"
@@ -68,6 +70,10 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
+// Fixture files live in one folder per test binary run. Each test asks for the models it uses;
+// those not written yet come from one Python run, so a full run of this binary starts Python once
+// (the first test needs every model) and ctest, which runs each test alone, writes only what
+// that test reads.
 class PyTorchModels : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -76,34 +82,47 @@ class PyTorchModels : public ::testing::Test {
     threads_before_ = at::get_num_threads();
     at::set_num_threads(1);
     dir_ = new testing::TempDir();
-    std::string args;
-    for (const Case& c : cases()) args += " " + c.name + ":" + shape_arg(c.shape);
-    const testing::CommandResult r = testing::run_command(std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR +
-                                                          "/tests/python/make_pytorch_models.py " + dir_->path() + args);
-    made_ = r.exit_code == 0;
-    log_ = r.out + r.err;
+    made_ = new std::set<std::string>();
   }
   static void TearDownTestSuite() {
     at::set_num_threads(threads_before_);
     delete dir_;
+    delete made_;
     dir_ = nullptr;
+    made_ = nullptr;
   }
-  void SetUp() override { ASSERT_TRUE(made_) << log_; }
+
+  // Writes NAME_script.pt, NAME_trace.pt and the reference input and output of each model.
+  static void require(const std::vector<std::string>& names) {
+    std::string args;
+    for (const std::string& name : names) {
+      if (made_->count(name) > 0) continue;
+      const auto c = std::find_if(cases().begin(), cases().end(), [&](const Case& k) { return k.name == name; });
+      ASSERT_NE(c, cases().end()) << name;
+      args += " " + name + ":" + shape_arg(c->shape);
+    }
+    if (args.empty()) return;
+    const testing::CommandResult r = testing::run_command(std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR +
+                                                          "/tests/python/make_pytorch_models.py " + dir_->path() + args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    made_->insert(names.begin(), names.end());
+  }
 
   static std::string file(const std::string& name) { return dir_->file(name); }
 
   static testing::TempDir* dir_;
+  static std::set<std::string>* made_;
   static int threads_before_;
-  static bool made_;
-  static std::string log_;
 };
 
 testing::TempDir* PyTorchModels::dir_ = nullptr;
+std::set<std::string>* PyTorchModels::made_ = nullptr;
 int PyTorchModels::threads_before_ = 1;
-bool PyTorchModels::made_ = false;
-std::string PyTorchModels::log_;
 
 TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
+  std::vector<std::string> all;
+  for (const Case& c : cases()) all.push_back(c.name);
+  ASSERT_NO_FATAL_FAILURE(require(all));
   testing::TempDir out;
   torch::NoGradGuard no_grad;
   std::vector<std::string> written;
@@ -170,6 +189,7 @@ TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
 }
 
 TEST_F(PyTorchModels, CustomLayerIsNamed) {
+  ASSERT_NO_FATAL_FAILURE(require({"custom_layer"}));
   for (const char* mode : {"script", "trace"}) {
     const std::string path = file(std::string("custom_layer_") + mode + ".pt");
     const testing::CommandResult r = testing::run_mipp("inspect " + path + " --input-shape 3,16,16");
@@ -180,6 +200,7 @@ TEST_F(PyTorchModels, CustomLayerIsNamed) {
 }
 
 TEST_F(PyTorchModels, CliPrunesAPyTorchFileAndMeasuresItsSpeed) {
+  ASSERT_NO_FATAL_FAILURE(require({"resnet18"}));
   testing::TempDir out;
   const std::string model = file("resnet18_script.pt");
   const testing::CommandResult missing = testing::run_mipp("prune " + model + " --out " + out.file("p.pt"));
@@ -203,6 +224,7 @@ TEST_F(PyTorchModels, CliPrunesAPyTorchFileAndMeasuresItsSpeed) {
 }
 
 TEST_F(PyTorchModels, HardCodedViewPrunesTheRestAndSaysWhy) {
+  ASSERT_NO_FATAL_FAILURE(require({"hardcoded_view"}));
   testing::TempDir out;
   const testing::CommandResult r = testing::run_mipp("prune " + file("hardcoded_view_trace.pt") +
                                                      " --input-shape 1,32,32 --sparsity 0.5 --json --out " +
@@ -219,6 +241,7 @@ TEST_F(PyTorchModels, HardCodedViewPrunesTheRestAndSaysWhy) {
 // targets): thousands for torchvision widths (squeezenet1_0 at 32x32 with 1800 samples takes about
 // 80 s here), so the test runs it on the LeNet-sized models with 512 MNIST-format samples.
 TEST_F(PyTorchModels, MippPrunesImportedModelsWithCalibrationData) {
+  ASSERT_NO_FATAL_FAILURE(require({"batch_view", "hardcoded_view"}));
   testing::TempDir data;
   const at::Tensor labels = torch::arange(512) % 10;
   testing::write_file(data.file("train-images-idx3-ubyte"), testing::idx_images_bytes(testing::random_pixels({512, 28, 28}, 1)));
