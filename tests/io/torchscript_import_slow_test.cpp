@@ -237,6 +237,23 @@ TEST_F(PyTorchModels, HardCodedViewPrunesTheRestAndSaysWhy) {
   EXPECT_EQ(groups, (std::vector<std::string>{"conv1", "fc1", "fc2"}));  // conv2 is frozen by the view
 }
 
+TEST_F(PyTorchModels, ExportConvertsAPyTorchFileToAMippFile) {
+  ASSERT_NO_FATAL_FAILURE(require({"batch_view"}));
+  testing::TempDir out;
+  const std::string converted = out.file("converted.pt");
+  const testing::CommandResult r =
+      testing::run_mipp("export " + file("batch_view_script.pt") + " --input-shape 1,32,32 --out " + converted);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const testing::CommandResult shown = testing::run_mipp("inspect " + converted + " --json");  // no shape needed now
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const nlohmann::json j = nlohmann::json::parse(shown.out);
+  EXPECT_EQ(j.at("model").at("architecture"), "BatchViewNet");
+  EXPECT_EQ(j.at("model").at("history").at(0).at("action"), "import");
+  const testing::CommandResult wrong = testing::run_mipp("inspect " + converted + " --input-shape 1,28,28");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("--input-shape 1,28,28"), std::string::npos) << wrong.err;
+}
+
 // MIPP's linear estimator needs more calibration samples than a layer has units (plus its
 // targets): thousands for torchvision widths (squeezenet1_0 at 32x32 with 1800 samples takes about
 // 80 s here), so the test runs it on the LeNet-sized models with 512 MNIST-format samples.
