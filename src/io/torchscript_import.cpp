@@ -411,6 +411,7 @@ class Importer {
     if ((kind == "aten::t" || kind == "aten::numpy_T") && in.at(0).value.isTensor() && !in[0].path.empty() &&
         in[0].value.toTensor().dim() == 2) {
       Sym t = in[0];  // keeps the parameter's name: addmm(b, x, w.t()) is a linear layer
+      t.value = in[0].value.toTensor().t();
       t.transposed = !t.transposed;
       return set_out(0, t);
     }
@@ -743,11 +744,10 @@ class Importer {
       fail(n, f, fmt::format("multiplies by {}; mipp reads a matrix product with a 2-D parameter as a linear layer",
                              describe(ws)));
     }
-    // The product uses w.t() when the parameter is stored [out, in] (nn.Linear); else w itself.
-    const bool stored_out_in = ws.transposed;
+    // x @ m with m [in, out] is a linear layer with weight m.t() [out, in]: the stored parameter
+    // itself when the code wrote w.t() (nn.Linear's layout), else its transpose.
     ws.transposed = false;
-    at::Tensor w = param_in(ws, n, f, "the weight");
-    if (!stored_out_in) w = w.t().contiguous();
+    const at::Tensor w = param_in(ws, n, f, "the weight").t().contiguous();
     std::map<std::string, at::Tensor> t = {{"weight", w}};
     const bool bias = addmm;
     if (bias) t["bias"] = param_in(in[0], n, f, "the bias");
