@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <iostream>
 #include <thread>
 
 #include "mipp/util/error.h"
@@ -42,14 +43,16 @@ int apply_global_options(const GlobalOptions& global) {
 void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file) {
   auto* model = cmd->add_option("--model", source.zoo_name, "zoo model to build (see `mipp inspect --list`)");
   if (with_file) {
-    cmd->add_option("file", source.file, "model file (.pt) written by mipp")->excludes(model);
+    cmd->add_option("file", source.file, "model file (.pt) written by mipp, or a TorchScript file from PyTorch")
+        ->excludes(model);
   }
   auto zoo_only = [&](CLI::Option* opt) {
     opt->needs(model);
     return opt;
   };
   zoo_only(cmd->add_option("--num-classes", source.num_classes, "output classes")->capture_default_str());
-  zoo_only(cmd->add_option("--input-shape", source.input_shape, "per-sample input shape C,H,W or F (default: model's)"));
+  cmd->add_option("--input-shape", source.input_shape,
+                  "per-sample input shape C,H,W or F (zoo: default the model's; required for a PyTorch TorchScript file)");
   zoo_only(cmd->add_option("--width", source.width, "channel width multiplier (vgg, resnet)")->capture_default_str());
   zoo_only(cmd->add_option("--hidden", source.hidden, "hidden widths of mlp, e.g. 300,100"));
   zoo_only(cmd->add_flag("--small-stem", source.small_stem, "resnet18/34/50: 3x3 stem without max-pool"));
@@ -90,15 +93,33 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
   return out;
 }
 
+std::vector<int64_t> parse_input_shape(const std::string& text) {
+  if (text.empty()) return {};
+  std::vector<int64_t> shape = parse_int_list(text, "--input-shape");
+  MIPP_CHECK(shape.size() == 1 || shape.size() == 3, kInvalidArgument, "--input-shape '{}': give C,H,W or F", text);
+  return shape;
+}
+
+io::Model load_model_file(const std::string& file, const std::string& input_shape) {
+  const std::vector<int64_t> shape = parse_input_shape(input_shape);
+  io::Model model = io::load_or_import_model(file, {shape});
+  MIPP_CHECK(shape.empty() || model.network.input_shape() == shape, kInvalidArgument,
+             "--input-shape {}: {} is a mipp model file for inputs [{}]; leave the option out", input_shape, file,
+             fmt::join(model.network.input_shape(), ", "));
+  const nlohmann::json& history = model.metadata.history;
+  if (!history.empty() && history.front().value("action", "") == "import") {
+    for (const auto& note : history.front().value("notes", nlohmann::json::array())) {
+      std::cerr << "mipp: note: " << note.get<std::string>() << "\n";
+    }
+  }
+  return model;
+}
+
 models::ModelSpec zoo_spec(const ModelSource& source, const GlobalOptions& global) {
   models::ModelSpec spec;
   spec.name = source.zoo_name;
   spec.num_classes = source.num_classes;
-  if (!source.input_shape.empty()) {
-    spec.input_shape = parse_int_list(source.input_shape, "--input-shape");
-    MIPP_CHECK(spec.input_shape.size() == 1 || spec.input_shape.size() == 3, kInvalidArgument,
-               "--input-shape '{}': give C,H,W or F", source.input_shape);
-  }
+  spec.input_shape = parse_input_shape(source.input_shape);
   spec.width = source.width;
   if (!source.hidden.empty()) spec.hidden = parse_int_list(source.hidden, "--hidden");
   spec.small_stem = source.small_stem;
@@ -115,7 +136,7 @@ io::ModelMetadata fresh_metadata(const models::ModelSpec& spec) {
 }
 
 io::Model load_or_build(const ModelSource& source, const GlobalOptions& global) {
-  if (!source.file.empty()) return io::load_model(source.file);
+  if (!source.file.empty()) return load_model_file(source.file, source.input_shape);
   MIPP_CHECK(!source.zoo_name.empty(), kInvalidArgument, "no model: give a model file or --model NAME");
   const models::ModelSpec spec = zoo_spec(source, global);
   return {models::build_model(spec), fresh_metadata(spec)};

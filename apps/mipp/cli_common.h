@@ -10,6 +10,7 @@
 #include <string>
 
 #include "mipp/io/model_file.h"
+#include "mipp/io/torchscript_import.h"
 #include "mipp/pipeline/prepare_data.h"
 #include "mipp/models/zoo.h"
 
@@ -44,18 +45,25 @@ struct ModelSource {
   std::string file;
   std::string zoo_name;
   int64_t num_classes = 10;
-  std::string input_shape;  // "C,H,W" or "F"; empty = the model's default
+  std::string input_shape;  // "C,H,W" or "F"; empty = the zoo model's default (PyTorch files need it)
   double width = 1.0;
   std::string hidden;       // "300,100"
   bool small_stem = false;
 };
 
 // Adds --model, --num-classes, --input-shape, --width, --hidden, --small-stem to `cmd`, and the
-// positional MODEL.pt when `with_file` is true.
+// positional MODEL.pt when `with_file` is true (--input-shape then also serves PyTorch files).
 void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file);
 
 // The zoo spec from the flags, seed from the global options. Throws Error naming the flag.
 models::ModelSpec zoo_spec(const ModelSource& source, const GlobalOptions& global);
+
+// "3,64,64" -> {3, 64, 64}; "" -> {}. Throws Error(kInvalidArgument) naming --input-shape.
+std::vector<int64_t> parse_input_shape(const std::string& text);
+
+// A model file written by mipp, or a TorchScript file from PyTorch imported for `input_shape`
+// ("C,H,W"; needed only then). The importer's notes (frozen channels) go to stderr.
+io::Model load_model_file(const std::string& file, const std::string& input_shape);
 
 // Loads the file, or builds the zoo model with metadata describing how it was made.
 io::Model load_or_build(const ModelSource& source, const GlobalOptions& global);

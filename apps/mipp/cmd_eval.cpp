@@ -9,6 +9,7 @@ namespace mipp::cli {
 void add_eval_command(CLI::App& app, GlobalOptions& global) {
   struct EvalOptions {
     std::string file;
+    std::string input_shape;
     pipeline::DataOptions data;
     int64_t batch_size = 1000;
     bool json = false;
@@ -17,7 +18,8 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   CLI::App* cmd = add_command(app, "eval", "evaluate a model file on a dataset's test set",
                               "Example:\n  mipp eval lenet5.pt --dataset fashion-mnist --json\n"
                               "The model's stored normalisation is applied to the data.\n");
-  cmd->add_option("file", opt->file, "model file (.pt)")->required();
+  cmd->add_option("file", opt->file, "model file (.pt), mipp's or a TorchScript file from PyTorch")->required();
+  cmd->add_option("--input-shape", opt->input_shape, "per-sample input shape C,H,W of a PyTorch TorchScript file");
   add_data_options(cmd, opt->data, /*with_val_split=*/false);
   cmd->add_option("--batch-size", opt->batch_size, "evaluation batch size (speed only)")
       ->check(CLI::PositiveNumber)
@@ -25,7 +27,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--json", opt->json, "machine-readable output on stdout, with confusion counts");
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
-    const io::Model model = io::load_model(opt->file);
+    const io::Model model = load_model_file(opt->file, opt->input_shape);
     const pipeline::PreparedData data =
         pipeline::prepare_data(opt->data, model.network.input_shape(), model.metadata.normalization);
     const train::EvalResult r = train::evaluate(model.network, data.test, opt->batch_size);

@@ -11,6 +11,7 @@ namespace mipp::cli {
 void add_latency_command(CLI::App& app, GlobalOptions& global) {
   struct LatencyCommandOptions {
     std::vector<std::string> files;
+    std::string input_shape;
     std::string batches = "1,256";
     report::LatencyOptions latency;
     bool json = false;
@@ -22,6 +23,7 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("files", opt->files, "model files (.pt); with two, the second is compared to the first")
       ->required()
       ->expected(1, 2);
+  cmd->add_option("--input-shape", opt->input_shape, "per-sample input shape C,H,W of PyTorch TorchScript files");
   cmd->add_option("--batch", opt->batches, "batch sizes, comma-separated")->capture_default_str();
   cmd->add_option("--warmup", opt->latency.warmup, "untimed runs first")->capture_default_str();
   cmd->add_option("--repeats", opt->latency.repeats, "timed runs; the median is reported")->capture_default_str();
@@ -31,7 +33,7 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
     std::vector<io::Model> models;
-    for (const std::string& f : opt->files) models.push_back(io::load_model(f));
+    for (const std::string& f : opt->files) models.push_back(load_model_file(f, opt->input_shape));
     nlohmann::json results = nlohmann::json::array();
     for (int64_t batch : parse_int_list(opt->batches, "--batch")) {
       report::LatencyOptions lo = opt->latency;

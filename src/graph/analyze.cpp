@@ -147,6 +147,7 @@ Analysis analyze(const Network& net) {
             [&](const auto&) -> Layout { return in; },
         },
         node.op);
+    if (!node.frozen.empty()) freeze_all(a.layouts[id], fmt::format("{}: {}", node.name, node.frozen));
   }
   freeze_all(a.layouts[net.output()],
              fmt::format("{}: the network's outputs are never pruned", net.node(net.output()).name));

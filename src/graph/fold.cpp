@@ -39,6 +39,7 @@ Network fold_batch_norms(const Network& net) {
     }
     if (foldable_producer(net, n) >= 0) op = IdentityOp{};
     const int added = out.add(n.name, op, n.inputs);
+    if (!n.frozen.empty()) out.freeze(added, n.frozen);
     if (std::holds_alternative<IdentityOp>(op) && !n.is<IdentityOp>()) continue;  // folded batch-norm
     for (const auto& [key, value] : n.params) out.set_tensor(added, key, value.clone());
     for (const auto& [key, value] : n.buffers) out.set_tensor(added, key, value.clone());

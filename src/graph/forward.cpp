@@ -70,12 +70,14 @@ at::Tensor apply_op(const Node& node, const std::vector<at::Tensor>& in, const P
               case ActivationKind::kGelu: return torch::gelu(in[0]);
               case ActivationKind::kSigmoid: return torch::sigmoid(in[0]);
               case ActivationKind::kTanh: return torch::tanh(in[0]);
+              case ActivationKind::kHardtanh: return torch::hardtanh(in[0], a.min_val, a.max_val);
+              case ActivationKind::kSilu: return torch::silu(in[0]);
             }
             MIPP_FAIL(kNotSupported, "node {}: unknown activation", node.name);
           },
           [&](const MaxPoolOp& p) -> at::Tensor {
             return torch::max_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
-                                     {p.padding[0], p.padding[1]});
+                                     {p.padding[0], p.padding[1]}, /*dilation=*/{1, 1}, p.ceil_mode);
           },
           [&](const AvgPoolOp& p) -> at::Tensor {
             return torch::avg_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},

@@ -18,21 +18,28 @@ using util::Overloaded;
 
 std::string shape_str(const Shape& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
 
-// Output length of a sliding window (PyTorch's formula, floor mode).
-int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
-  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+// Output length of a sliding window (PyTorch's pooling_output_shape): floor mode, or ceil mode
+// without a last window that would start inside the right padding.
+//   Example: in 13, kernel 3, stride 2, no padding: floor (13-3)/2+1 = 6; ceil also 6.
+//            in 14: floor 6, ceil 7 (the last window covers columns 12..14, one past the edge).
+int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode = false) {
+  const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
+  if (!ceil_mode || span < 0) return span / stride + 1;
+  int64_t out = (span + stride - 1) / stride + 1;
+  if ((out - 1) * stride >= in + pad) --out;
+  return out;
 }
 
 // Checks that `in` is a feature map and returns the window output shape with `channels` channels.
 Shape window_shape(const std::string& node, const Shape& in, int64_t channels, Pair kernel, Pair stride,
-                   Pair pad, Pair dilation) {
+                   Pair pad, Pair dilation, bool ceil_mode = false) {
   MIPP_CHECK(in.size() == 3, kInvalidArgument, "node {}: needs a [C, H, W] input, got {}", node, shape_str(in));
   for (int d = 0; d < 2; ++d) {
     MIPP_CHECK(kernel[d] > 0 && stride[d] > 0 && pad[d] >= 0 && dilation[d] > 0, kInvalidArgument,
                "node {}: kernel, stride and dilation must be positive and padding non-negative", node);
   }
-  const int64_t h = window_out(in[1], kernel[0], stride[0], pad[0], dilation[0]);
-  const int64_t w = window_out(in[2], kernel[1], stride[1], pad[1], dilation[1]);
+  const int64_t h = window_out(in[1], kernel[0], stride[0], pad[0], dilation[0], ceil_mode);
+  const int64_t w = window_out(in[2], kernel[1], stride[1], pad[1], dilation[1], ceil_mode);
   MIPP_CHECK(h > 0 && w > 0, kInvalidArgument,
              "node {}: input {} is too small for a {}x{} window (output would be {}x{})", node, shape_str(in),
              kernel[0], kernel[1], h, w);
@@ -77,10 +84,14 @@ Shape infer_shape(const std::string& name, const Op& op, const std::vector<const
                        shape_str(x));
             return x;
           },
-          [&](const ActivationOp&) -> Shape { return single_input(name, in); },
+          [&](const ActivationOp& a) -> Shape {
+            MIPP_CHECK(a.kind != ActivationKind::kHardtanh || a.min_val < a.max_val, kInvalidArgument,
+                       "node {}: hardtanh needs min_val < max_val, got {} and {}", name, a.min_val, a.max_val);
+            return single_input(name, in);
+          },
           [&](const MaxPoolOp& p) -> Shape {
             const Shape& x = single_input(name, in);
-            return window_shape(name, x, x.empty() ? 0 : x[0], p.kernel, p.stride, p.padding, {1, 1});
+            return window_shape(name, x, x.empty() ? 0 : x[0], p.kernel, p.stride, p.padding, {1, 1}, p.ceil_mode);
           },
           [&](const AvgPoolOp& p) -> Shape {
             const Shape& x = single_input(name, in);
@@ -174,6 +185,8 @@ std::string op_name(const Op& op) {
                             case ActivationKind::kGelu: return "gelu";
                             case ActivationKind::kSigmoid: return "sigmoid";
                             case ActivationKind::kTanh: return "tanh";
+                            case ActivationKind::kHardtanh: return "hardtanh";
+                            case ActivationKind::kSilu: return "silu";
                           }
                           return "activation";
                         },
@@ -220,6 +233,11 @@ int Network::add(std::string name, Op op, std::vector<int> inputs) {
   nodes_.push_back(std::move(node));
   output_ = num_nodes() - 1;
   return output_;
+}
+
+void Network::freeze(int id, std::string why) {
+  MIPP_CHECK(!why.empty(), kInvalidArgument, "node {}: freezing needs a reason", node(id).name);
+  node(id).frozen = std::move(why);
 }
 
 void Network::set_output(int id) {

@@ -147,6 +147,7 @@ Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep
       for (const auto& [key, t] : node.buffers) tensors[key] = t.index_select(0, out_idx);
     }
     const int new_id = out.add(node.name, op, node.inputs);
+    if (!node.frozen.empty()) out.freeze(new_id, node.frozen);
     for (const auto& [key, t] : node.params) {
       out.set_tensor(new_id, key, tensors.count(key) ? tensors.at(key).contiguous() : t.clone());
     }

@@ -99,7 +99,7 @@ Model load_model(const std::string& path, const std::vector<std::string>& extra_
   }
   const std::string& text = extra.at(kMetadataEntry);
   MIPP_CHECK(text != kAbsent, kNotSupported,
-             "{}: a TorchScript file without mipp metadata; importing PyTorch models is not supported yet", path);
+             "{}: a TorchScript file without mipp metadata (a PyTorch model?): import it with io::import_torchscript", path);
 
   json j;
   try {

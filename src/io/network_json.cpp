@@ -27,9 +27,15 @@ json op_attrs(const Op& op) {
             return {{"num_features", o.num_features}, {"eps", o.eps}, {"momentum", o.momentum}};
           },
           [](const ActivationOp& o) -> json {
-            return o.kind == ActivationKind::kLeakyRelu ? json{{"negative_slope", o.negative_slope}} : json::object();
+            if (o.kind == ActivationKind::kLeakyRelu) return {{"negative_slope", o.negative_slope}};
+            if (o.kind == ActivationKind::kHardtanh) return {{"min_val", o.min_val}, {"max_val", o.max_val}};
+            return json::object();
           },
-          [](const MaxPoolOp& o) -> json { return {{"kernel", o.kernel}, {"stride", o.stride}, {"padding", o.padding}}; },
+          [](const MaxPoolOp& o) -> json {
+            json j = {{"kernel", o.kernel}, {"stride", o.stride}, {"padding", o.padding}};
+            if (o.ceil_mode) j["ceil_mode"] = true;  // written only when set: older files stay as they were
+            return j;
+          },
           [](const AvgPoolOp& o) -> json { return {{"kernel", o.kernel}, {"stride", o.stride}, {"padding", o.padding}}; },
           [](const AdaptiveAvgPoolOp& o) -> json { return {{"output_size", o.output_size}}; },
           [](const DropoutOp& o) -> json { return {{"p", o.p}}; },
@@ -39,7 +45,9 @@ json op_attrs(const Op& op) {
 }
 
 Op op_from_json(const std::string& kind, const json& a) {
-  auto activation = [&](ActivationKind k) { return ActivationOp{k, a.value("negative_slope", 0.01)}; };
+  auto activation = [&](ActivationKind k) {
+    return ActivationOp{k, a.value("negative_slope", 0.01), a.value("min_val", -1.0), a.value("max_val", 1.0)};
+  };
   if (kind == "conv2d") {
     Conv2dOp o;
     a.at("in_channels").get_to(o.in_channels);
@@ -60,7 +68,12 @@ Op op_from_json(const std::string& kind, const json& a) {
   if (kind == "gelu") return activation(ActivationKind::kGelu);
   if (kind == "sigmoid") return activation(ActivationKind::kSigmoid);
   if (kind == "tanh") return activation(ActivationKind::kTanh);
-  if (kind == "max_pool2d") return MaxPoolOp{a.at("kernel").get<Pair>(), a.at("stride").get<Pair>(), a.at("padding").get<Pair>()};
+  if (kind == "hardtanh") return activation(ActivationKind::kHardtanh);
+  if (kind == "silu") return activation(ActivationKind::kSilu);
+  if (kind == "max_pool2d") {
+    return MaxPoolOp{a.at("kernel").get<Pair>(), a.at("stride").get<Pair>(), a.at("padding").get<Pair>(),
+                     a.value("ceil_mode", false)};
+  }
   if (kind == "avg_pool2d") return AvgPoolOp{a.at("kernel").get<Pair>(), a.at("stride").get<Pair>(), a.at("padding").get<Pair>()};
   if (kind == "adaptive_avg_pool2d") return AdaptiveAvgPoolOp{a.at("output_size").get<Pair>()};
   if (kind == "flatten") return FlattenOp{};
@@ -77,12 +90,14 @@ json network_to_json(const Network& net, const AttributeNames& names) {
   json nodes = json::array();
   for (int id = 0; id < net.num_nodes(); ++id) {
     const Node& n = net.node(id);
-    nodes.push_back({{"name", n.name},
-                     {"op", op_name(n.op)},
-                     {"inputs", n.inputs},
-                     {"attrs", op_attrs(n.op)},
-                     {"out_shape", n.out_shape},
-                     {"tensors", names[id]}});
+    json node = {{"name", n.name},
+                 {"op", op_name(n.op)},
+                 {"inputs", n.inputs},
+                 {"attrs", op_attrs(n.op)},
+                 {"out_shape", n.out_shape},
+                 {"tensors", names[id]}};
+    if (!n.frozen.empty()) node["frozen"] = n.frozen;  // optional: files without it read as before
+    nodes.push_back(std::move(node));
   }
   return {{"input_shape", net.input_shape()}, {"output", net.output()}, {"nodes", nodes}};
 }
@@ -100,6 +115,7 @@ Network network_from_json(const json& j, AttributeNames& names) {
     try {
       net.add(name, op_from_json(n.at("op").get<std::string>(), n.at("attrs")), n.at("inputs").get<std::vector<int>>());
       names[id] = n.at("tensors").get<std::map<std::string, std::string>>();
+      if (n.contains("frozen")) net.freeze(static_cast<int>(id), n.at("frozen").get<std::string>());
     } catch (const json::exception& e) {
       MIPP_FAIL(kCorruption, "graph node {}: {}", name, e.what());
     } catch (const Error& e) {

@@ -81,12 +81,15 @@ std::string forward_source(const Network& net, const AttributeNames& names) {
                 case ActivationKind::kGelu: return fmt::format("torch.gelu({})", in);
                 case ActivationKind::kSigmoid: return fmt::format("torch.sigmoid({})", in);
                 case ActivationKind::kTanh: return fmt::format("torch.tanh({})", in);
+                case ActivationKind::kHardtanh:
+                  return fmt::format("torch.hardtanh({}, {}, {})", in, float_literal(a.min_val), float_literal(a.max_val));
+                case ActivationKind::kSilu: return fmt::format("torch.silu({})", in);
               }
               MIPP_FAIL(kNotSupported, "node {}: unknown activation", node.name);
             },
             [&](const MaxPoolOp& p) {
-              return fmt::format("torch.max_pool2d({}, {}, {}, {}, [1, 1], False)", in, int_list(p.kernel),
-                                 int_list(p.stride), int_list(p.padding));
+              return fmt::format("torch.max_pool2d({}, {}, {}, {}, [1, 1], {})", in, int_list(p.kernel),
+                                 int_list(p.stride), int_list(p.padding), p.ceil_mode ? "True" : "False");
             },
             [&](const AvgPoolOp& p) {
               return fmt::format("torch.avg_pool2d({}, {}, {}, {})", in, int_list(p.kernel), int_list(p.stride),

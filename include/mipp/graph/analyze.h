@@ -17,8 +17,9 @@
 //   add        couples the channel spaces of all its inputs (union)
 //   concat     shifts each input's channels by the widths before it
 // Never pruned ("frozen"): the network input, the network output's units (classifier outputs),
-// the inputs and outputs of grouped convs that are not depthwise, and channel spaces an add mixes
-// in ways that cannot stay aligned (an add of a concatenation). Analysis reports why.
+// the inputs and outputs of grouped convs that are not depthwise, channel spaces an add mixes
+// in ways that cannot stay aligned (an add of a concatenation), and the channels of nodes marked
+// frozen (Node::frozen: an imported model hard-codes their number). Analysis reports why.
 #pragma once
 
 #include <cstdint>

@@ -58,17 +58,23 @@ struct BatchNormOp {
   double momentum = 0.1;
 };
 
-enum class ActivationKind { kRelu, kLeakyRelu, kGelu, kSigmoid, kTanh };
+// kHardtanh clamps to [min_val, max_val] (ReLU6 is hardtanh(0, 6)); kSilu is x * sigmoid(x).
+enum class ActivationKind { kRelu, kLeakyRelu, kGelu, kSigmoid, kTanh, kHardtanh, kSilu };
 
 struct ActivationOp {
   ActivationKind kind = ActivationKind::kRelu;
   double negative_slope = 0.01;  // leaky-relu only; PyTorch's default
+  double min_val = -1.0;         // hardtanh only; PyTorch's defaults
+  double max_val = 1.0;
 };
 
 struct MaxPoolOp {
   Pair kernel{2, 2};
   Pair stride{2, 2};
   Pair padding{0, 0};
+  // Output size rounded up rather than down, as nn.MaxPool2d(ceil_mode=True) (SqueezeNet); a
+  // window that would start in the right or bottom padding is dropped, as in PyTorch.
+  bool ceil_mode = false;
 };
 
 // Average pooling; padded zeros count in the average (PyTorch's count_include_pad=True default).
@@ -94,7 +100,7 @@ using Op = std::variant<InputOp, Conv2dOp, LinearOp, BatchNormOp, ActivationOp, 
                         AdaptiveAvgPoolOp, FlattenOp, AddOp, ConcatOp, DropoutOp, IdentityOp>;
 
 // Stable lower-case id of an op kind, as used in model files, reports and the CLI: "conv2d",
-// "linear", "batch_norm", "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "max_pool2d",
+// "linear", "batch_norm", "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "hardtanh", "silu", "max_pool2d",
 // "avg_pool2d", "adaptive_avg_pool2d", "flatten", "add", "concat", "dropout", "identity", "input".
 std::string op_name(const Op& op);
 
@@ -105,6 +111,10 @@ struct Node {
   std::map<std::string, at::Tensor> params;   // learnable: "weight", "bias"
   std::map<std::string, at::Tensor> buffers;  // batch-norm: "running_mean", "running_var"
   Shape out_shape;          // per-sample output shape
+  // Why this node's output channels must keep their number, or "" when they may be pruned. Set by
+  // importers where the source model hard-codes a size (`x.view(-1, 400)`); graph::analyze freezes
+  // every channel space that reaches this node.
+  std::string frozen;
 
   template <typename T>
   bool is() const { return std::holds_alternative<T>(op); }
@@ -140,6 +150,9 @@ class Network {
   int find(std::string_view name) const;
   // Ids of the nodes that read node `id`'s output, in order.
   std::vector<int> consumers(int id) const;
+
+  // Marks node `id`'s output channels as not prunable, with the reason (see Node::frozen).
+  void freeze(int id, std::string why);
 
   // Replaces a parameter or buffer tensor, checking that its shape matches the existing one.
   // Used by loaders and by code that swaps in trained or sliced values.
