@@ -65,7 +65,7 @@ class Reader {
   }
   void get(const std::string& key, uint64_t& out) {
     if (const json* v = value(key)) {
-      v->is_number_unsigned() ? void(out = v->get<uint64_t>()) : wrong(key, *v, "a non-negative integer");
+      non_negative_integer(*v) ? void(out = v->get<uint64_t>()) : wrong(key, *v, "a non-negative integer");
     }
   }
   void get(const std::string& key, std::vector<int64_t>& out) { get_list(key, out, "a list of integers"); }
@@ -84,6 +84,11 @@ class Reader {
   }
 
  private:
+  // Parsed JSON stores 3 as unsigned, JSON built in C++ as signed: both are fine.
+  static bool non_negative_integer(const json& v) {
+    return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+  }
+
   void wrong(const std::string& key, const json& v, const char* expected) {
     problems_.push_back(fmt::format("{}: expected {}, got {}", at(key), expected, v.dump()));
   }
@@ -98,7 +103,7 @@ class Reader {
         if constexpr (std::is_same_v<T, double>) {
           good = good && e.is_number();
         } else if constexpr (std::is_same_v<T, uint64_t>) {
-          good = good && e.is_number_unsigned();
+          good = good && non_negative_integer(e);
         } else {
           good = good && e.is_number_integer();
         }

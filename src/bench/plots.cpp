@@ -100,7 +100,8 @@ const char* kHeader =
     "set output {png}\n"
     "set title {title}\n"
     "set key outside right top\n"
-    "set grid\n";
+    "set grid\n"
+    "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n";
 
 std::string header(const std::string& script, const std::string& png, const std::string& title) {
   return fmt::format(fmt::runtime(kHeader), fmt::arg("script", script), fmt::arg("png", gp_string(png)), fmt::arg("title", gp_string(title)));
@@ -121,7 +122,7 @@ void accuracy_plot(const BenchResults& r, const fs::path& dir, const std::string
   write(dir / (name + ".dat"), data, outcome, false);
   std::string gp = header(name + ".gp", name + ".png", title);
   gp += x_key.empty() ? "set xlabel \"sparsity (fraction removed)\"\n" : "set xlabel \"MACs per sample\"\nset logscale x\n";
-  gp += "set ylabel \"test top-1 after fine-tuning / training, % (mean ± sd over seeds)\"\n";
+  gp += "set ylabel \"test top-1, % (mean ± sd over seeds)\"\n";
   std::vector<std::string> plots;
   for (size_t i = 0; i < series.size(); ++i) {
     plots.push_back(fmt::format("{} index {} using 1:2:3 with yerrorlines title {}", gp_string(name + ".dat"), i,

@@ -172,8 +172,11 @@ class Section {
   std::vector<Row> rows_;
 };
 
+// "1 epoch", "3 epochs".
+std::string plural(int64_t n, const char* noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
 std::string recipe(const train::TrainOptions& t) {
-  return fmt::format("{} epochs, {} lr {:g} (momentum {:g}, weight decay {:g}), {} schedule, batch {}", t.epochs,
+  return fmt::format("{}, {} lr {:g} (momentum {:g}, weight decay {:g}), {} schedule, batch {}", plural(t.epochs, "epoch"),
                      t.optimizer.name, t.optimizer.lr, t.optimizer.momentum, t.optimizer.weight_decay, t.schedule.name,
                      t.batch_size);
 }
@@ -217,9 +220,10 @@ std::string summary_markdown(const BenchResults& r) {
   size_t failed = 0;
   for (const json& cell : r.cells) failed += cell.at("status") != "ok";
   std::string out = fmt::format("# Bench `{}`\n\n", c.name);
-  out += fmt::format("Produced by `{}`: mipp {} (commit {}), LibTorch {}, {} threads, {}.\n", r.command,
+  out += fmt::format("Produced by `{}`: mipp {} (commit {}), LibTorch {}, {}, {}.\n", r.command,
                      r.run.value("mipp_version", "?"), r.run.value("git_commit", "?"),
-                     r.run.value("libtorch_version", "?"), r.run.value("threads", 0), r.run.value("cpu", "?"));
+                     r.run.value("libtorch_version", "?"), plural(r.run.value("threads", 0), "thread"),
+                     r.run.value("cpu", "?"));
   out += fmt::format("{} of {} cells finished{}.\n\n", r.cells.size(), r.cells_total,
                      failed > 0 ? fmt::format(", {} failed (listed at the end)", failed) : "");
   std::vector<std::string> seeds;
@@ -232,8 +236,13 @@ std::string summary_markdown(const BenchResults& r) {
                      c.budget.target, c.budget.scope, c.budget.min_width);
   out += fmt::format("- Dense training, and training after pruning before training: {}.\n", recipe(c.train));
   out += fmt::format("- Fine-tuning after pruning a trained model, every method: {}.\n", recipe(c.finetune));
-  out += fmt::format("- Calibration samples: {}.\n",
-                     c.calib_samples > 0 ? std::to_string(c.calib_samples) : "each method's default (512; mipp 2048)");
+  std::vector<std::string> own;
+  for (const MethodConfig& m : c.methods) {
+    if (m.calib_samples > 0) own.push_back(fmt::format("{} {}", m.label, m.calib_samples));
+  }
+  out += fmt::format("- Calibration samples of data-driven methods: {}{}.\n",
+                     c.calib_samples > 0 ? std::to_string(c.calib_samples) : "each method's default (512; mipp 2048)",
+                     own.empty() ? "" : fmt::format("; per method: {}", fmt::join(own, ", ")));
   if (c.controls) {
     out += "- Controls (Frankle et al. 2021): *shuffled* keeps each layer's count of units but picks them at random; "
            "*re-init* keeps the method's pruned architecture with fresh weights, trained with the full schedule.\n";
@@ -248,17 +257,18 @@ std::string summary_markdown(const BenchResults& r) {
       out += fmt::format("## {}, pruned {} training\n\n", m.label, timing);
       out += dense_line(r, m.label);
       const std::string then =
-          timing == "after" ? fmt::format("{} fine-tuning epochs", c.finetune.epochs)
-                            : fmt::format("training ({} epochs)", c.train.epochs);
+          timing == "after" ? fmt::format("fine-tuning ({})", plural(c.finetune.epochs, "epoch"))
+                            : fmt::format("training ({})", plural(c.train.epochs, "epoch"));
       out += s.table(fmt::format("Test top-1 after {}, %", then), field("top1_final", 100), 2, Better::kHigher);
       out += s.table(fmt::format("Test top-5 after {}, %", then), field("top5_final", 100), 2, Better::kHigher);
       out += s.table("Test top-1 right after pruning, %", field("top1_pruned", 100), 2, Better::kHigher);
       out += s.table("Parameters kept", field("params"), 0, Better::kLower, false);
       out += s.table("MACs per sample", field("macs"), 0, Better::kLower, false);
+      out += s.table("Compression (dense params / params)", field("compression"), 2, Better::kHigher, false);
       out += s.table("Theoretical speed-up (dense MACs / MACs)", field("speedup"), 2, Better::kHigher, false);
       for (int64_t b : c.latency.batches) {
-        out += s.table(fmt::format("Measured latency, batch {}, ms (median of {} runs, {} threads)", b,
-                                   c.latency.repeats, r.run.value("threads", 0)),
+        out += s.table(fmt::format("Measured latency, batch {}, ms (median of {} runs, {})", b, c.latency.repeats,
+                                   plural(r.run.value("threads", 0), "thread")),
                        latency_metric(b), 3, Better::kLower);
       }
       out += s.table("Collapsed layers (at the minimum width)", [](const json& rec) -> std::optional<double> {

@@ -52,14 +52,18 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   ASSERT_EQ(results.at("cells").size(), 24u);
   for (const json& c : results.at("cells")) {
     EXPECT_EQ(c.at("status"), "ok") << c.dump();
-    EXPECT_GT(c.at("top1_final").get<double>(), 0.3) << c.at("key");
+    EXPECT_GE(c.at("top1_final").get<double>(), 0.0) << c.at("key");
+    EXPECT_LE(c.at("top1_final").get<double>(), 1.0) << c.at("key");
+    if (c.at("method") == "mipp" && c.at("control") == "none") {
+      EXPECT_GT(c.at("top1_final").get<double>(), 0.5) << c.at("key");  // the dense models reach ~75%
+    }
     EXPECT_EQ(c.at("latency").size(), 2u);
   }
   EXPECT_EQ(results.at("dense").size(), 2u);
   const json manifest = read_json(out + "/manifest.json");
   EXPECT_EQ(manifest.at("runs").at(0).at("environment").at("threads"), 1);
   EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu").get<std::string>().empty());
-  EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 1000);
+  EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 3000);
   const std::string csv = read_text(out + "/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25) << csv;
   const std::string summary = read_text(out + "/summary.md");
