@@ -20,6 +20,7 @@ struct BenchCommandOptions {
   bool no_latency = false;
   bool no_plots = false;
   bool dry_run = false;
+  bool report_only = false;
 };
 
 void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& global, const std::string& command) {
@@ -42,6 +43,7 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   run.threads = threads;
   run.command = command;
   run.render_plots = !opt.no_plots;
+  run.run_cells = !opt.report_only;
   const bench::BenchOutcome outcome = bench::run_bench(config, run, *sink);
   if (!outcome.plot_note.empty()) sink->message(util::LogLevel::kWarn, outcome.plot_note);
   std::cout << fmt::format("{} cells: {} run now ({} failed), {} finished earlier; results in {}/summary.md\n",
@@ -65,6 +67,8 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--no-latency", opt->no_latency, "do not measure latency (faster)");
   cmd->add_flag("--no-plots", opt->no_plots, "write the gnuplot scripts but do not render them");
   cmd->add_flag("--dry-run", opt->dry_run, "validate the configuration and list its cells; run nothing");
+  cmd->add_flag("--report-only", opt->report_only,
+                "rewrite results, summary and plots from the cells finished so far in --out; run none");
   cmd->callback([opt, &global] {
     if (!opt->dry_run && opt->out.empty()) throw CLI::RequiredError("--out");
     std::string command = "mipp bench " + opt->config;

@@ -143,15 +143,20 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
 
   sink.message(util::LogLevel::kInfo, fmt::format("loading {}", config.data.dataset));
   const DataByModel data(config);
-  const json environment = run_environment(options.threads);
-  json run = {{"started_utc", utc_now()},
-              {"environment", environment},
-              {"command", options.command},
-              {"cells_total", cells.size()},
-              {"cells_skipped", outcome.cells_skipped}};
-  manifest["datasets"] = data.checksums();
-  manifest["runs"].push_back(run);
-  util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  // A report-only call states the environment of the last run that ran cells, and adds no run.
+  const json environment = options.run_cells || manifest["runs"].empty()
+                               ? run_environment(options.threads)
+                               : manifest["runs"].back().at("environment");
+  if (options.run_cells) {
+    json run = {{"started_utc", utc_now()},
+                {"environment", environment},
+                {"command", options.command},
+                {"cells_total", cells.size()},
+                {"cells_skipped", outcome.cells_skipped}};
+    manifest["datasets"] = data.checksums();
+    manifest["runs"].push_back(run);
+    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  }
   if (outcome.cells_skipped > 0) {
     sink.message(util::LogLevel::kInfo, fmt::format("resuming: {} of {} cells finished earlier, skipped",
                                                     outcome.cells_skipped, cells.size()));
@@ -160,7 +165,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   DenseCache dense((dir / "cache").string(), config, sink);
   const auto bench_start = Clock::now();
   size_t done = outcome.cells_skipped;
-  for (size_t i = 0; i < cells.size(); ++i) {
+  for (size_t i = 0; i < cells.size() && options.run_cells; ++i) {
     const Cell& cell = cells[i];
     const std::string key = cell_key(config, cell);
     if (store.find(key) != nullptr) continue;
@@ -214,10 +219,12 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   write_tables(dir, results);
   const PlotOutcome plots = write_plots(results, (dir / "plots").string(), options.render_plots);
   outcome.plot_note = plots.note;
-  manifest["runs"].back()["finished_utc"] = utc_now();
-  manifest["runs"].back()["cells_run"] = outcome.cells_run;
-  manifest["runs"].back()["cells_failed"] = outcome.cells_failed;
-  util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  if (options.run_cells) {
+    manifest["runs"].back()["finished_utc"] = utc_now();
+    manifest["runs"].back()["cells_run"] = outcome.cells_run;
+    manifest["runs"].back()["cells_failed"] = outcome.cells_failed;
+    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  }
   return outcome;
 }
 

@@ -193,8 +193,8 @@ std::string dense_line(const BenchResults& r, const std::string& model) {
   }
   if (top1.empty()) return "Dense model: not trained yet.\n\n";
   const MeanSd a = mean_sd(top1);
-  std::string line = fmt::format("Dense {} (the unpruned model of the same recipe): test top-1 {:.2f} ± {:.2f}%", model,
-                                 a.mean, a.sd);
+  std::string line = fmt::format("Dense {} (the unpruned model of the same recipe): test top-1 {:.2f}{}%", model, a.mean,
+                                 a.n > 1 ? fmt::format(" ± {:.2f}", a.sd) : "");
   if (!top5.empty()) line += fmt::format(", top-5 {:.2f}%", mean_sd(top5).mean);
   return line + fmt::format(" over {} seed{}; {} params, {} MACs per sample.\n\n", a.n, a.n == 1 ? "" : "s",
                             params, macs);

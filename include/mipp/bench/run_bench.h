@@ -27,6 +27,7 @@ struct BenchRunOptions {
   int threads = 1;            // LibTorch intra-op threads in effect (the caller sets them), for the manifest
   std::string command;        // the command line, quoted in summary.md
   bool render_plots = true;   // false: write the gnuplot scripts only
+  bool run_cells = true;      // false: only rewrite the outputs from the cells finished so far
 };
 
 struct BenchOutcome {
