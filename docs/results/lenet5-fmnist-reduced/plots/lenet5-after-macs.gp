@@ -16,4 +16,4 @@ plot "lenet5-after-macs.dat" index 0 using 1:2:3 with yerrorlines title "mipp", 
      "lenet5-after-macs.dat" index 5 using 1:2:3 with yerrorlines title "grasp", \
      "lenet5-after-macs.dat" index 6 using 1:2:3 with yerrorlines title "synflow", \
      "lenet5-after-macs.dat" index 7 using 1:2:3 with yerrorlines title "prospr", \
-     91.10000000000001 with lines dashtype 2 lc rgb "black" title "dense"
+     91.03 with lines dashtype 2 lc rgb "black" title "dense"
