@@ -17,5 +17,6 @@ void add_latency_command(CLI::App& app, GlobalOptions& global);
 void add_demo_command(CLI::App& app, GlobalOptions& global);
 void add_select_features_command(CLI::App& app, GlobalOptions& global);
 void add_mi_command(CLI::App& app, GlobalOptions& global);
+void add_bench_command(CLI::App& app, GlobalOptions& global);
 
 }  // namespace mipp::cli

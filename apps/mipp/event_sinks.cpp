@@ -78,6 +78,12 @@ class TextSink : public util::EventSink {
       line += fmt::format("  ({:.1f} s, {:.0f} samples/s)", r.at("seconds").get<double>(),
                           r.at("samples_per_second").get<double>());
       std::fprintf(stderr, "%s\n", line.c_str());
+    } else if (r.value("event", "") == "bench_cell") {
+      std::string line = fmt::format("[{}/{}] {} {}", r.at("done").get<int64_t>(), r.at("total").get<int64_t>(),
+                                     r.at("key").get<std::string>(), r.at("status").get<std::string>());
+      if (r.contains("top1_final")) line += fmt::format(": top-1 {:.2f}%", 100 * r.at("top1_final").get<double>());
+      if (r.contains("cell_seconds")) line += fmt::format(" ({:.1f} s)", r.at("cell_seconds").get<double>());
+      std::fprintf(stderr, "%s\n", line.c_str());
     } else {
       std::fprintf(stderr, "%s\n", r.dump().c_str());
     }

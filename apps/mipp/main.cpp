@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_select_features_command(app, global);
   add_demo_command(app, global);
   add_mi_command(app, global);
+  add_bench_command(app, global);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,82 @@
+// mipp bench: runs a benchmark configuration (models x methods x sparsities x seeds x timing) into
+// an output folder, resumably, and writes tables, a summary and plots (bench/run_bench.h).
+#include <iostream>
+
+#include "commands.h"
+#include "event_sinks.h"
+#include "mipp/bench/cells.h"
+#include "mipp/bench/config.h"
+#include "mipp/bench/run_bench.h"
+#include "mipp/util/error.h"
+
+namespace mipp::cli {
+
+namespace {
+
+struct BenchCommandOptions {
+  std::string config;
+  std::string out;
+  bool controls = false;
+  bool no_latency = false;
+  bool no_plots = false;
+  bool dry_run = false;
+  bool report_only = false;
+};
+
+void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& global, const std::string& command) {
+  bench::BenchConfig config = bench::read_config(opt.config);  // every problem at once, before any output
+  if (opt.controls) config.controls = true;
+  if (opt.no_latency) config.latency.enabled = false;
+  GlobalOptions g = global;
+  if (config.threads > 0) g.threads = config.threads;  // the configuration's thread count is part of its identity
+  const int threads = apply_global_options(g);
+  config.threads = threads;
+  const size_t cells = bench::enumerate_cells(config).size();
+  if (opt.dry_run) {
+    for (const bench::Cell& cell : bench::enumerate_cells(config)) std::cout << bench::cell_key(config, cell) << "\n";
+    std::cout << fmt::format("{} cells, {} threads\n", cells, threads);
+    return;
+  }
+  auto sink = make_event_sink(global.log_format, global.quiet);
+  bench::BenchRunOptions run;
+  run.out_dir = opt.out;
+  run.threads = threads;
+  run.command = command;
+  run.render_plots = !opt.no_plots;
+  run.run_cells = !opt.report_only;
+  const bench::BenchOutcome outcome = bench::run_bench(config, run, *sink);
+  if (!outcome.plot_note.empty()) sink->message(util::LogLevel::kWarn, outcome.plot_note);
+  std::cout << fmt::format("{} cells: {} run now ({} failed), {} finished earlier; results in {}/summary.md\n",
+                           outcome.cells_total, outcome.cells_run, outcome.cells_failed, outcome.cells_skipped, opt.out);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, GlobalOptions& global) {
+  auto opt = std::make_shared<BenchCommandOptions>();
+  CLI::App* cmd = add_command(
+      app, "bench", "run a benchmark: every method at every sparsity and seed, with the same fine-tuning; resumable",
+      "Examples:\n  mipp bench bench/configs/smoke.json --out /tmp/smoke\n"
+      "  mipp bench bench/configs/lenet5-fmnist.json --out lenet5-bench --controls\n"
+      "  mipp bench bench/configs/lenet5-fmnist.json --dry-run   (list the cells)\n"
+      "Rerun the same command on the same --out to resume an interrupted bench.\n");
+  cmd->add_option("config", opt->config, "benchmark configuration (JSON; see docs/USAGE.md)")->required();
+  cmd->add_option("--out", opt->out, "output folder (created; resumed when it holds this bench)");
+  cmd->add_flag("--controls", opt->controls,
+                "add per method a layer-wise shuffled mask and a re-initialised copy (Frankle et al. 2021)");
+  cmd->add_flag("--no-latency", opt->no_latency, "do not measure latency (faster)");
+  cmd->add_flag("--no-plots", opt->no_plots, "write the gnuplot scripts but do not render them");
+  cmd->add_flag("--dry-run", opt->dry_run, "validate the configuration and list its cells; run nothing");
+  cmd->add_flag("--report-only", opt->report_only,
+                "rewrite results, summary and plots from the cells finished so far in --out; run none");
+  cmd->callback([opt, &global] {
+    if (!opt->dry_run && opt->out.empty()) throw CLI::RequiredError("--out");
+    std::string command = "mipp bench " + opt->config;
+    if (!opt->out.empty()) command += " --out " + opt->out;
+    if (opt->controls) command += " --controls";
+    if (opt->no_latency) command += " --no-latency";
+    run_bench_command(*opt, global, command);
+  });
+}
+
+}  // namespace mipp::cli

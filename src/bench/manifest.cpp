@@ -1,0 +1,58 @@
+#include "mipp/bench/manifest.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+#include <zlib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "mipp/util/version.h"
+
+namespace mipp::bench {
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+uint32_t crc32_of(const at::Tensor& t, uint32_t crc) {
+  const at::Tensor c = t.contiguous();
+  const auto* bytes = static_cast<const Bytef*>(c.data_ptr());
+  size_t left = c.numel() * c.element_size();
+  while (left > 0) {  // zlib takes uInt lengths
+    const uInt n = static_cast<uInt>(std::min<size_t>(left, 1u << 30));
+    crc = static_cast<uint32_t>(::crc32(crc, bytes, n));
+    bytes += n;
+    left -= n;
+  }
+  return crc;
+}
+
+}  // namespace
+
+nlohmann::json run_environment(int threads) {
+  return {{"mipp_version", util::mipp_version()},
+          {"git_commit", util::git_commit()},
+          {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
+          {"threads", threads},
+          {"cpu", cpu_model()},
+          {"hardware_threads", std::thread::hardware_concurrency()}};
+}
+
+nlohmann::json dataset_checksum(const data::Dataset& d) {
+  nlohmann::json j = {{"name", d.name}, {"samples", d.size()}, {"sample_shape", d.sample_shape()}};
+  j["inputs_crc32"] = fmt::format("{:08x}", d.inputs.defined() ? crc32_of(d.inputs, 0) : 0);
+  j["labels_crc32"] = fmt::format("{:08x}", d.labels.defined() ? crc32_of(d.labels, 0) : 0);
+  return j;
+}
+
+}  // namespace mipp::bench

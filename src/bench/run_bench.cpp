@@ -1,0 +1,231 @@
+#include "mipp/bench/run_bench.h"
+
+#include <c10/util/Exception.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "bench/cell_runner.h"
+#include "bench/dense_cache.h"
+#include "mipp/bench/cells.h"
+#include "mipp/bench/manifest.h"
+#include "mipp/bench/plots.h"
+#include "mipp/bench/results_store.h"
+#include "mipp/bench/results_table.h"
+#include "mipp/bench/summary.h"
+#include "mipp/io/model_file.h"
+#include "mipp/util/atomic_file.h"
+#include "mipp/util/error.h"
+
+namespace mipp::bench {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string duration_text(double seconds) {
+  const int s = static_cast<int>(seconds + 0.5);
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+// The data of each model, shared between models with the same input shape and normalisation.
+class DataByModel {
+ public:
+  DataByModel(const BenchConfig& c) {
+    for (const ModelConfig& m : c.models) {
+      graph::Shape shape;
+      data::Normalization normalization;
+      if (m.file.empty()) {
+        shape = models::resolve(m.spec).input_shape;
+      } else {
+        const io::Model model = io::load_model(m.file);
+        shape = model.network.input_shape();
+        normalization = model.metadata.normalization;
+      }
+      const std::string key = fmt::format("{}|{}", fmt::join(shape, "x"), json(normalization).dump());
+      if (by_key_.count(key) == 0) {
+        pipeline::DataOptions o = c.data;
+        o.val_split = 0;
+        by_key_[key] = pipeline::prepare_data(o, shape, normalization);
+        json sums = {{"input_shape", shape},
+                     {"train", dataset_checksum(by_key_[key].train)},
+                     {"test", dataset_checksum(by_key_[key].test)}};
+        checksums_.push_back(sums);
+      }
+      keys_.push_back(key);
+    }
+  }
+  const pipeline::PreparedData& of(size_t model) const { return by_key_.at(keys_.at(model)); }
+  const json& checksums() const { return checksums_; }
+
+ private:
+  std::map<std::string, pipeline::PreparedData> by_key_;
+  std::vector<std::string> keys_;
+  json checksums_ = json::array();
+};
+
+json cell_identity(const BenchConfig& c, const Cell& cell) {
+  return {{"key", cell_key(c, cell)},
+          {"model", c.models.at(cell.model).label},
+          {"timing", cell.timing},
+          {"method", c.methods.at(cell.method).label},
+          {"method_id", c.methods.at(cell.method).name},
+          {"control", cell.control},
+          {"sparsity", cell.sparsity},
+          {"seed", cell.seed}};
+}
+
+BenchResults collect(const BenchConfig& c, const std::vector<Cell>& cells, const ResultsStore& store,
+                     const DenseCache& dense, const json& environment, const std::string& command) {
+  BenchResults r;
+  r.config = &c;
+  r.dense = dense.records();
+  for (const Cell& cell : cells) {
+    if (const json* rec = store.find(cell_key(c, cell))) r.cells.push_back(*rec);
+  }
+  r.cells_total = cells.size();
+  r.run = environment;
+  r.command = command;
+  return r;
+}
+
+void write_tables(const fs::path& dir, const BenchResults& r) {
+  util::write_text_atomically((dir / "results.csv").string(), results_csv(r));
+  util::write_text_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
+  util::write_text_atomically((dir / "summary.md").string(), summary_markdown(r));
+}
+
+}  // namespace
+
+BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options, util::EventSink& sink) {
+  const fs::path dir = options.out_dir;
+  std::error_code ec;
+  fs::create_directories(dir / "cache", ec);
+  MIPP_CHECK(!ec, kIo, "--out {}: cannot create: {}", options.out_dir, ec.message());
+
+  // A folder holds one bench: resuming with another configuration would mix incomparable cells.
+  const fs::path manifest_path = dir / "manifest.json";
+  const json config_json = to_json(config);
+  json manifest = {{"config", config_json}, {"config_source", config.source}, {"runs", json::array()}};
+  if (fs::exists(manifest_path)) {
+    std::ifstream in(manifest_path);
+    json old;
+    try {
+      old = json::parse(in);
+    } catch (const json::exception& e) {
+      MIPP_FAIL(kCorruption, "{}: not valid JSON: {}", manifest_path.string(), e.what());
+    }
+    MIPP_CHECK(old.value("config", json()) == config_json, kInvalidArgument,
+               "--out {}: holds a bench of a different configuration (see its manifest.json); use another folder",
+               options.out_dir);
+    manifest["runs"] = old.value("runs", json::array());
+  }
+
+  const std::vector<Cell> cells = enumerate_cells(config);
+  ResultsStore store((dir / "cells.jsonl").string());
+  BenchOutcome outcome;
+  outcome.cells_total = cells.size();
+  for (const Cell& cell : cells) outcome.cells_skipped += store.find(cell_key(config, cell)) != nullptr;
+
+  sink.message(util::LogLevel::kInfo, fmt::format("loading {}", config.data.dataset));
+  const DataByModel data(config);
+  // A report-only call states the environment of the last run that ran cells, and adds no run.
+  const json environment = options.run_cells || manifest["runs"].empty()
+                               ? run_environment(options.threads)
+                               : manifest["runs"].back().at("environment");
+  if (options.run_cells) {
+    json run = {{"started_utc", utc_now()},
+                {"environment", environment},
+                {"command", options.command},
+                {"cells_total", cells.size()},
+                {"cells_skipped", outcome.cells_skipped}};
+    manifest["datasets"] = data.checksums();
+    manifest["runs"].push_back(run);
+    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  }
+  if (outcome.cells_skipped > 0) {
+    sink.message(util::LogLevel::kInfo, fmt::format("resuming: {} of {} cells finished earlier, skipped",
+                                                    outcome.cells_skipped, cells.size()));
+  }
+
+  DenseCache dense((dir / "cache").string(), config, sink);
+  const auto bench_start = Clock::now();
+  size_t done = outcome.cells_skipped;
+  for (size_t i = 0; i < cells.size() && options.run_cells; ++i) {
+    const Cell& cell = cells[i];
+    const std::string key = cell_key(config, cell);
+    if (store.find(key) != nullptr) continue;
+    sink.stage_begin("bench", static_cast<int64_t>(cells.size()));
+    const bool go = sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(cells.size()));
+    sink.stage_end();
+    if (!go) {
+      write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+      MIPP_FAIL(kCancelled, "bench interrupted after {} of {} cells; run the same command to resume", done, cells.size());
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - bench_start).count();
+    const std::string eta =
+        outcome.cells_run > 0 ? duration_text(elapsed / outcome.cells_run * (cells.size() - done)) : "unknown";
+    sink.message(util::LogLevel::kInfo, fmt::format("[{}/{}] {} (ETA {})", done + 1, cells.size(), key, eta));
+
+    json record = cell_identity(config, cell);
+    CellContext ctx{config, data.of(cell.model), dense, store, sink};
+    std::string error;
+    try {
+      record.update(run_cell(cell, ctx));
+      record["status"] = "ok";
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kCancelled) {
+        write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+        throw;
+      }
+      error = e.what();
+    } catch (const c10::Error& e) {
+      error = fmt::format("LibTorch: {}", e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) {
+      record["status"] = "failed";
+      record["error"] = error;
+      ++outcome.cells_failed;
+      sink.message(util::LogLevel::kWarn, fmt::format("cell {} failed: {}", key, error));
+    }
+    store.append(record);
+    ++outcome.cells_run;
+    ++done;
+    json event = {{"event", "bench_cell"}, {"done", done}, {"total", cells.size()}, {"key", key},
+                  {"status", record.at("status")}};
+    if (record.contains("top1_final")) event["top1_final"] = record.at("top1_final");
+    if (record.contains("cell_seconds")) event["cell_seconds"] = record.at("cell_seconds");
+    sink.record(event);
+    write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+  }
+
+  const BenchResults results = collect(config, cells, store, dense, environment, options.command);
+  write_tables(dir, results);
+  const PlotOutcome plots = write_plots(results, (dir / "plots").string(), options.render_plots);
+  outcome.plot_note = plots.note;
+  if (options.run_cells) {
+    manifest["runs"].back()["finished_utc"] = utc_now();
+    manifest["runs"].back()["cells_run"] = outcome.cells_run;
+    manifest["runs"].back()["cells_failed"] = outcome.cells_failed;
+    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+  }
+  return outcome;
+}
+
+}  // namespace mipp::bench

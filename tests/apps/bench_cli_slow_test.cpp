@@ -1,0 +1,145 @@
+// End-to-end runs of `mipp bench` on bench/configs/smoke.json: outputs exist and parse, a resumed
+// bench skips finished cells and ends with identical results, a failing cell is recorded while the
+// bench goes on, and a bad configuration lists all its problems with exit 2 and writes nothing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace mipp {
+
+namespace {
+
+using nlohmann::json;
+using testing::run_mipp;
+
+const std::string kSmoke = std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json";
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json read_json(const std::string& path) { return json::parse(read_text(path)); }
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// The fields of a cell that must repeat exactly: everything but wall-clock times and latencies.
+json deterministic(json cell) {
+  for (const char* k : {"latency", "prune_seconds", "train_seconds", "cell_seconds"}) cell.erase(k);
+  if (cell.contains("method_details")) cell["method_details"].erase("seconds");
+  return cell;
+}
+
+}  // namespace
+
+TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
+  testing::TempDir dir;
+  const std::string out = dir.file("bench");
+  const auto first = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // 2 methods x 1 sparsity x 2 seeds x 2 timings, each method with its 2 controls.
+  EXPECT_NE(first.out.find("24 cells: 24 run now (0 failed), 0 finished earlier"), std::string::npos) << first.out;
+  const json results = read_json(out + "/results.json");
+  ASSERT_EQ(results.at("cells").size(), 24u);
+  for (const json& c : results.at("cells")) {
+    EXPECT_EQ(c.at("status"), "ok") << c.dump();
+    EXPECT_GE(c.at("top1_final").get<double>(), 0.0) << c.at("key");
+    EXPECT_LE(c.at("top1_final").get<double>(), 1.0) << c.at("key");
+    if (c.at("method") == "mipp" && c.at("control") == "none") {
+      EXPECT_GT(c.at("top1_final").get<double>(), 0.5) << c.at("key");  // the dense models reach ~75%
+    }
+    EXPECT_EQ(c.at("latency").size(), 2u);
+  }
+  EXPECT_EQ(results.at("dense").size(), 2u);
+  const json manifest = read_json(out + "/manifest.json");
+  EXPECT_EQ(manifest.at("runs").at(0).at("environment").at("threads"), 1);
+  EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu").get<std::string>().empty());
+  EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 3000);
+  const std::string csv = read_text(out + "/results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25) << csv;
+  const std::string summary = read_text(out + "/summary.md");
+  EXPECT_NE(summary.find("## mlp32, pruned after training"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("mipp (shuffled, control)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("**"), std::string::npos) << "the best of each column in bold";
+  EXPECT_TRUE(std::filesystem::exists(out + "/plots/mlp32-after-accuracy.gp"));
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/plots/mlp32-after-accuracy.png"));
+  }
+
+  // An interruption: only the first 5 records survive, the sixth torn in the middle of its line.
+  const std::string jsonl = read_text(out + "/cells.jsonl");
+  size_t cut = 0;
+  for (int i = 0; i < 5; ++i) cut = jsonl.find('\n', cut) + 1;
+  write_text(out + "/cells.jsonl", jsonl.substr(0, cut + 40));
+  const auto resumed = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("24 cells: 19 run now (0 failed), 5 finished earlier"), std::string::npos) << resumed.out;
+  const json again = read_json(out + "/results.json");
+  ASSERT_EQ(again.at("cells").size(), 24u);
+  for (size_t i = 0; i < 24; ++i) {
+    EXPECT_EQ(deterministic(again.at("cells").at(i)), deterministic(results.at("cells").at(i))) << i;
+  }
+  EXPECT_EQ(read_json(out + "/manifest.json").at("runs").size(), 2u);
+
+  const auto nothing_left = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  ASSERT_EQ(nothing_left.exit_code, 0) << nothing_left.err;
+  EXPECT_NE(nothing_left.out.find("0 run now"), std::string::npos) << nothing_left.out;
+
+  // The folder holds this bench; another configuration (no controls) is refused.
+  const auto other = run_mipp("bench " + kSmoke + " --out " + out + " --quiet");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("different configuration"), std::string::npos) << other.err;
+}
+
+TEST(BenchCli, FailingCellIsRecordedAndTheBenchGoesOn) {
+  testing::TempDir dir;
+  json config = read_json(kSmoke);
+  config["seeds"] = json::array({0});
+  config["timing"] = "after";
+  // ProsPr needs (steps + 1) x batch_size calibration samples: 16 are too few, at run time.
+  config["methods"] = json::array({"random", json{{"name", "prospr"}, {"calib_samples", 16}}});
+  config["latency"] = false;
+  write_text(dir.file("c.json"), config.dump());
+  const auto r = run_mipp("bench " + dir.file("c.json") + " --out " + dir.file("out") + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 cells: 2 run now (1 failed)"), std::string::npos) << r.out;
+  const json cells = read_json(dir.file("out/results.json")).at("cells");
+  EXPECT_EQ(cells.at(0).at("status"), "ok");
+  EXPECT_EQ(cells.at(1).at("status"), "failed");
+  EXPECT_FALSE(cells.at(1).at("error").get<std::string>().empty());
+  EXPECT_NE(read_text(dir.file("out/summary.md")).find("## Failed cells"), std::string::npos);
+}
+
+TEST(BenchCli, BadConfigListsEveryProblemAndWritesNothing) {
+  testing::TempDir dir;
+  json config = read_json(kSmoke);
+  config["models"].push_back(json{{"name", "lenet6"}});
+  config["methods"].push_back("no-such-method");
+  config["sparsities"] = json::array({0.5, 0.99, 1.2});
+  config["epochs"] = 3;  // belongs in "train"
+  config["dataset"]["name"] = "mnist";
+  config["dataset"]["dir"] = dir.file("no-such-folder");
+  write_text(dir.file("c.json"), config.dump());
+  const auto r = run_mipp("bench " + dir.file("c.json") + " --out " + dir.file("out"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one error line: " << r.err;
+  for (const char* what : {"lenet6", "no-such-method", "1.2", "epochs: unknown key", "no-such-folder",
+                           "sparsity 0.99"}) {
+    EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+  const auto missing = run_mipp("bench " + dir.file("nothing.json") + " --out " + dir.file("out"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nothing.json"), std::string::npos);
+}
+
+}  // namespace mipp

@@ -1,0 +1,91 @@
+#include "mipp/bench/config.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "mipp/bench/cells.h"
+#include "support/dataset_files.h"
+#include "support/expect_error.h"
+#include "support/temp_dir.h"
+
+namespace mipp::bench {
+
+namespace {
+
+using nlohmann::json;
+
+// A tiny MNIST-format dataset on disk, so that validation (which loads the data) stays fast.
+class BenchConfigTest : public ::testing::Test {
+ protected:
+  BenchConfigTest() {
+    const at::Tensor images = testing::random_pixels({20, 28, 28}, 1);
+    const at::Tensor labels = torch::arange(20) % 10;
+    for (const char* split : {"train", "t10k"}) {
+      testing::write_file(dir_.file(std::string(split) + "-images-idx3-ubyte"), testing::idx_images_bytes(images));
+      testing::write_file(dir_.file(std::string(split) + "-labels-idx1-ubyte"), testing::idx_labels_bytes(labels));
+    }
+  }
+
+  json minimal() const {
+    json j = json::object();
+    j["models"] = json::array({json{{"name", "mlp"}, {"hidden", json::array({8, 4})}}});
+    j["dataset"] = json{{"name", "mnist"}, {"dir", dir_.path()}};
+    j["methods"] = json::array({"magnitude", json{{"name", "random"}, {"timing", "both"}}});
+    j["sparsities"] = json::array({0.5});
+    return j;
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(BenchConfigTest, DefaultsFollowTheComparisonProtocol) {
+  const BenchConfig c = parse_config(minimal(), "test.json");
+  EXPECT_EQ(c.name, "test");
+  EXPECT_EQ(c.models.at(0).label, "mlp");
+  EXPECT_EQ(c.finetune.epochs, 3);
+  EXPECT_DOUBLE_EQ(c.finetune.optimizer.lr, 0.01);
+  EXPECT_EQ(c.train.epochs, 10);
+  EXPECT_EQ(c.seeds, std::vector<uint64_t>{0});
+  EXPECT_EQ(c.timings, std::vector<std::string>{"after"});
+  EXPECT_EQ(c.methods.at(1).timings, (std::vector<std::string>{"after", "before"}));
+  EXPECT_TRUE(c.latency.enabled);
+}
+
+TEST_F(BenchConfigTest, EveryProblemIsListedInOneError) {
+  json j = minimal();
+  j["models"].push_back(json{{"name", "lenet6"}});
+  j["methods"].push_back("no-such-method");
+  j["sparsities"] = json::array({0.5, 0.99, 1.5});
+  j["train"] = json{{"epochs", 0}, {"optimiser", json{{"lr", 0.1}}}};
+  j["timing"] = "during";
+  testing::expect_error([&] { parse_config(j, "bad.json"); }, ErrorKind::kInvalidArgument,
+                        {"config bad.json: 7 problems", "lenet6", "no-such-method", "1.5", "train.optimiser: unknown key",
+                         "epochs 0", "timing 'during'", "sparsity 0.99"});
+}
+
+TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
+  json j = minimal();
+  j["dataset"]["dir"] = dir_.file("none");
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument, {"dataset: ", "none"});
+}
+
+TEST_F(BenchConfigTest, CellsComeInOrderWithControlsAfterTheirMethod) {
+  json j = minimal();
+  j["seeds"] = json::array({3, 4});
+  j["controls"] = true;
+  const BenchConfig c = parse_config(j, "c.json");
+  const std::vector<Cell> cells = enumerate_cells(c);
+  // Per seed: after: magnitude (+2 controls), random; before: random. Random gets no controls.
+  ASSERT_EQ(cells.size(), 10u);
+  EXPECT_EQ(cell_key(c, cells[0]), "mlp/after/magnitude/0.5/seed3");
+  EXPECT_EQ(cell_key(c, cells[1]), "mlp/after/magnitude/0.5/seed3/shuffle");
+  EXPECT_EQ(cell_key(c, cells[2]), "mlp/after/magnitude/0.5/seed3/reinit");
+  EXPECT_EQ(cell_key(c, cells[3]), "mlp/after/random/0.5/seed3");
+  EXPECT_EQ(cell_key(c, cells[4]), "mlp/before/random/0.5/seed3");
+  EXPECT_EQ(cell_key(c, cells[5]), "mlp/after/magnitude/0.5/seed4");
+  EXPECT_EQ(cell_key(c, parent_cell(cells[2])), cell_key(c, cells[0]));
+}
+
+}  // namespace
+
+}  // namespace mipp::bench
