@@ -63,20 +63,12 @@ class SubmodularMethod : public Method {
     Selection counts = budget_ == "equal-accuracy" ? equal_accuracy_counts(in, budget)
                        : budget.scope == "global"  ? select_units(in.net, in.analysis, score(in), budget)
                                                    : rc::counts_for_budget(in.net, in.analysis, budget);
-    std::vector<int64_t> sizes;
-    for (const auto& k : counts.keep) sizes.push_back(static_cast<int64_t>(k.size()));
     auto choose = [&](const graph::Group& g, const std::vector<rc::ConsumerView>& views, int64_t keep) {
       return rc::greedy_selection(views, g.size, keep, greedy_options(in, g)).order;
     };
     rc::SequentialOptions options{variant_, rc::WeightUpdate::kLeastSquares, grams_};
     options.grams.seed = util::derive_seed(in.seed, "submodular");
-    rc::SequentialResult r = rc::prune_sequentially(in.net, in.analysis, *in.calibration, sizes, choose, options, in.sink);
-    details_["layers"] = r.layers;
-    Selection out = std::move(counts);
-    out.keep = std::move(r.keep);
-    out.achieved = measure_sparsity(in.net, in.analysis, out.keep, budget.target);
-    out.network = std::move(r.network);
-    return out;
+    return rc::select_sequentially(in, std::move(counts), budget.target, choose, options, details_["layers"]);
   }
 
  private:

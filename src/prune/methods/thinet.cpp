@@ -32,20 +32,13 @@ class ThinetMethod : public Method {
     Budget per_layer = budget;
     if (per_layer.scope == "global") per_layer.scope = "layer";
     Selection counts = rc::counts_for_budget(in.net, in.analysis, per_layer);
-    std::vector<int64_t> sizes;
-    for (const auto& k : counts.keep) sizes.push_back(static_cast<int64_t>(k.size()));
     auto choose = [](const graph::Group& g, const std::vector<rc::ConsumerView>& views, int64_t keep) {
       return rc::thinet_removal(views, g.size, keep);
     };
     rc::SequentialOptions options{"seq", rc::WeightUpdate::kScaling, grams_};
     options.grams.seed = util::derive_seed(in.seed, "thinet");
-    rc::SequentialResult r = rc::prune_sequentially(in.net, in.analysis, *in.calibration, sizes, choose, options, in.sink);
-    details_ = {{"scope", per_layer.scope}, {"layers", r.layers}};
-    Selection out = std::move(counts);
-    out.keep = std::move(r.keep);
-    out.achieved = measure_sparsity(in.net, in.analysis, out.keep, budget.target);
-    out.network = std::move(r.network);
-    return out;
+    details_ = {{"scope", per_layer.scope}};
+    return rc::select_sequentially(in, std::move(counts), budget.target, choose, options, details_["layers"]);
   }
 
  private:

@@ -177,4 +177,17 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
   return result;
 }
 
+prune::Selection select_sequentially(const prune::MethodInputs& in, prune::Selection counts, const std::string& target,
+                                     const LayerChooser& choose, const SequentialOptions& options,
+                                     nlohmann::json& layers) {
+  std::vector<int64_t> sizes;
+  for (const auto& k : counts.keep) sizes.push_back(static_cast<int64_t>(k.size()));
+  SequentialResult r = prune_sequentially(in.net, in.analysis, *in.calibration, sizes, choose, options, in.sink);
+  layers = std::move(r.layers);
+  counts.keep = std::move(r.keep);
+  counts.achieved = prune::measure_sparsity(in.net, in.analysis, counts.keep, target);
+  counts.network = std::move(r.network);
+  return counts;
+}
+
 }  // namespace mipp::prune::reconstruction

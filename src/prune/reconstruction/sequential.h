@@ -28,6 +28,7 @@
 #include "mipp/graph/network.h"
 #include "mipp/graph/slice.h"
 #include "mipp/prune/budget.h"
+#include "mipp/prune/method.h"
 #include "mipp/util/events.h"
 #include "prune/reconstruction/consumer_grams.h"
 
@@ -87,6 +88,14 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
 // do not depend on scores there): a Selection whose keep-sets are placeholders, of the right sizes.
 prune::Selection counts_for_budget(const graph::Network& net, const graph::Analysis& analysis,
                                    const prune::Budget& budget);
+
+// For the methods built on the driver: runs it on in.calibration with the per-group counts of
+// `counts` (keep-sets of the right sizes, as from counts_for_budget) and returns `counts` completed
+// with the chosen keep-sets, the sparsity they reach in `target`, and the refitted network.
+// `layers` receives the per-layer records.
+prune::Selection select_sequentially(const prune::MethodInputs& in, prune::Selection counts, const std::string& target,
+                                     const LayerChooser& choose, const SequentialOptions& options,
+                                     nlohmann::json& layers);
 
 // Group ids by their first producer's position in the network: the first layer first.
 std::vector<int> input_to_output_order(const graph::Analysis& analysis);
