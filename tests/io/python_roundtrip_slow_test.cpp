@@ -11,6 +11,7 @@
 #include "mipp/graph/slice.h"
 #include "mipp/io/model_file.h"
 #include "mipp/models/zoo.h"
+#include "support/python_check.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "support/tiny_networks.h"
@@ -69,15 +70,8 @@ TEST(PythonRoundTrip, EveryZooModelAgreesWithPyTorch) {
     expected.push_back(std::string(name) + "_sliced");
   }
 
-  const testing::CommandResult r = testing::run_command(
-      std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR + "/tests/python/check_model_files.py " + dir.path());
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-
-  std::istringstream lines(r.out);
-  std::string line;
   std::vector<std::string> checked;
-  while (std::getline(lines, line)) {
-    const nlohmann::json j = nlohmann::json::parse(line);
+  for (const nlohmann::json& j : testing::check_model_files_in_pytorch(dir.path())) {
     const std::string name = j.at("model");
     checked.push_back(name);
     ASSERT_TRUE(j.at("error").is_null()) << name << ": " << j.at("error");

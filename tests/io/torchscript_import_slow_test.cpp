@@ -19,6 +19,7 @@
 #include "mipp/pipeline/prune_model.h"
 #include "mipp/util/events.h"
 #include "support/dataset_files.h"
+#include "support/python_check.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -172,17 +173,11 @@ TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
     }
   }
 
-  const testing::CommandResult r = testing::run_command(
-      std::string(MIPP_PYTHON) + " " + MIPP_SOURCE_DIR + "/tests/python/check_model_files.py " + out.path());
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  std::istringstream lines(r.out);
-  std::string line;
   std::vector<std::string> checked;
-  while (std::getline(lines, line)) {
-    const nlohmann::json j = nlohmann::json::parse(line);
+  for (const nlohmann::json& j : testing::check_model_files_in_pytorch(out.path())) {
     checked.push_back(j.at("model"));
-    ASSERT_TRUE(j.at("error").is_null()) << line;
-    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << line;
+    ASSERT_TRUE(j.at("error").is_null()) << j.dump();
+    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << j.dump();
   }
   std::sort(written.begin(), written.end());
   EXPECT_EQ(checked, written);
