@@ -30,7 +30,7 @@ struct GramOptions {
   // Which output positions of a conv consumer become rows: "all", "disjoint" (positions whose
   // patches do not overlap: every ceil(k/stride)-th row and column) or "random" (kh*kw positions
   // per image, drawn from `seed`).
-  std::string patches = "random";
+  std::string patches = "all";
   bool float64 = true;  // accumulate in float64 (float32 halves memory and time, loses precision)
   int64_t batch_size = 128;
   uint64_t seed = 0;
