@@ -137,7 +137,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   const auto method = prune::make_method(opt.prune.method, opt.prune.method_options);  // fail fast
   if (opt.calib_samples == 0) opt.calib_samples = method->default_calibration_samples();
   MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
-  if (opt.prune.checkpoint_path.empty()) opt.prune.checkpoint_path = opt.out + ".checkpoint.json";
+  if (opt.prune.checkpoint_path.empty()) opt.prune.checkpoint_path = opt.out + ".checkpoint.jsonl";
   MIPP_CHECK(!opt.prune.resume || std::filesystem::exists(opt.prune.checkpoint_path), kNotFound,
              "--resume: no checkpoint {} to resume from", opt.prune.checkpoint_path);
 
@@ -208,7 +208,7 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
                   "emerges from it");
   cmd->add_option("--estimator", opt->estimator, "mipp: estimator of its test: linear (default) or mlp");
   cmd->add_option("--checkpoint", opt->prune.checkpoint_path,
-                  "mipp: where decisions are saved as they are made (default: OUT.checkpoint.json)");
+                  "mipp: where decisions are saved as they are made (default: OUT.checkpoint.jsonl)");
   cmd->add_flag("--resume", opt->prune.resume, "mipp: continue an interrupted run from its checkpoint");
   cmd->add_option("--target", b.target, "what the sparsity measures: units, params or macs")->capture_default_str();
   cmd->add_option("--scope", opt->scope, "global, layer, or a JSON file {\"group\": sparsity, ...}")

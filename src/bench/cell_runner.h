@@ -7,7 +7,7 @@
 #include "bench/dense_cache.h"
 #include "mipp/bench/cells.h"
 #include "mipp/bench/config.h"
-#include "mipp/bench/results_store.h"
+#include "mipp/util/record_log.h"
 #include "mipp/pipeline/prepare_data.h"
 #include "mipp/util/events.h"
 
@@ -17,7 +17,7 @@ struct CellContext {
   const BenchConfig& config;
   const pipeline::PreparedData& data;   // fitted to the cell's model
   DenseCache& dense;
-  const ResultsStore& store;            // controls read their method cell's keep-sets here
+  const util::RecordLog& store;            // controls read their method cell's keep-sets here
   util::EventSink& sink;
 };
 

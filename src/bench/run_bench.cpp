@@ -13,7 +13,7 @@
 #include "mipp/bench/cells.h"
 #include "mipp/bench/manifest.h"
 #include "mipp/bench/plots.h"
-#include "mipp/bench/results_store.h"
+#include "mipp/util/record_log.h"
 #include "mipp/bench/results_table.h"
 #include "mipp/bench/summary.h"
 #include "mipp/io/model_file.h"
@@ -89,7 +89,7 @@ json cell_identity(const BenchConfig& c, const Cell& cell) {
           {"seed", cell.seed}};
 }
 
-BenchResults collect(const BenchConfig& c, const std::vector<Cell>& cells, const ResultsStore& store,
+BenchResults collect(const BenchConfig& c, const std::vector<Cell>& cells, const util::RecordLog& store,
                      const DenseCache& dense, const json& environment, const std::string& command) {
   BenchResults r;
   r.config = &c;
@@ -136,7 +136,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   }
 
   const std::vector<Cell> cells = enumerate_cells(config);
-  ResultsStore store((dir / "cells.jsonl").string());
+  util::RecordLog store((dir / "cells.jsonl").string());
   BenchOutcome outcome;
   outcome.cells_total = cells.size();
   for (const Cell& cell : cells) outcome.cells_skipped += store.find(cell_key(config, cell)) != nullptr;

@@ -211,7 +211,7 @@ TEST(Cli, PruneWithMippReportsEveryLayersTests) {
   EXPECT_EQ(details.at("mode"), "sparsity");
   EXPECT_EQ(details.at("layers").size(), 4u);
   EXPECT_EQ(details.at("layers")[0].at("group"), "fc2");
-  EXPECT_FALSE(std::filesystem::exists(dir.file("m.pt.checkpoint.json"))) << "a finished run leaves no checkpoint";
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.pt.checkpoint.jsonl"))) << "a finished run leaves no checkpoint";
   // The paper's mode: the confidence level decides, the requested sparsity is not set.
   const auto c = run_mipp(common + " --confidence 0.99");
   ASSERT_EQ(c.exit_code, 0) << c.err;

@@ -9,6 +9,7 @@
 #include "mipp/graph/slice.h"
 #include "mipp/models/zoo.h"
 #include "mipp/prune/method.h"
+#include "prune/methods/mipp/target_components.h"
 #include "support/expect_error.h"
 #include "support/temp_dir.h"
 
@@ -112,7 +113,7 @@ TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
   budget.sparsity = 0.5;
   const Selection full = select_with(net, calibration, json::object(), budget);
   testing::TempDir dir;
-  const std::string checkpoint = dir.file("state.json");
+  const std::string checkpoint = dir.file("state.jsonl");
   StopAfter stop(40);
   testing::expect_error([&] { select_with(net, calibration, json::object(), budget, stop, checkpoint); },
                         ErrorKind::kCancelled, {"interrupted"});
@@ -122,6 +123,67 @@ TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
   testing::expect_error(
       [&] { select_with(net, calibration, {{"pool", 2}}, budget, util::null_sink(), checkpoint, true); },
       ErrorKind::kInvalidArgument, {"state.json", "another model"});
+}
+
+TEST(MippMethod, GroupsTooWideForTheCalibrationSetAreKeptWholeAndLeftOutOfTheBudget) {
+  const graph::Network net = mlp();  // fc1: 24 units read by fc2 (12); fc2 read by the 4 outputs
+  const graph::Analysis a = graph::analyze(net);
+  auto method = make_method("mipp");
+  Budget budget;
+  budget.sparsity = 0.5;
+  const data::Dataset calibration = teacher(30);  // fc2 needs 12 + 4 + 2 = 18 samples, fc1 24 + 12 + 2 = 38
+  const Selection s = method->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  EXPECT_EQ(s.keep[0].size(), 24u) << "fc1 is kept whole";
+  EXPECT_NEAR(static_cast<double>(s.keep[1].size()), 6.0, 1.0) << "half of fc2, the one group mipp could test";
+  const json d = method->details();
+  EXPECT_EQ(d.at("kept_whole"), json({"fc1"}));
+  const json& fc1 = d.at("layers")[1];
+  ASSERT_EQ(fc1.at("group"), "fc1");
+  EXPECT_NE(fc1.at("skipped").get<std::string>().find("need at least 38 calibration samples"), std::string::npos)
+      << fc1.dump();
+  EXPECT_FALSE(d.at("layers")[0].contains("skipped"));
+
+  const data::Dataset tiny = teacher(10);
+  testing::expect_error([&] { method->select({net, a, &tiny, 0, util::null_sink()}, budget); },
+                        ErrorKind::kInvalidArgument, {"10 calibration samples", "too few to test any layer", "38"});
+}
+
+TEST(MippMethod, SparsityModeLowersTheTestLevelWhenTheTestAloneRemovesTooMuch) {
+  const graph::Network net = mlp();
+  const graph::Analysis a = graph::analyze(net);
+  const data::Dataset calibration = teacher(60);  // few samples and a strict test: most units fail it
+  const double strict = 1 - 1e-8;
+  Budget budget;
+  budget.sparsity = 0.2;
+  auto confidence_mode = make_method("mipp", {{"mode", "confidence"}, {"confidence", strict}});
+  const Selection alone = confidence_mode->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  ASSERT_GT(alone.achieved, 0.4) << "the premise: the test alone removes far more than 20%";
+  auto method = make_method("mipp", {{"confidence", strict}});
+  const Selection s = method->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  EXPECT_NEAR(s.achieved, 0.2, 0.03);
+  EXPECT_LT(method->details().at("confidence").get<double>(), strict);
+}
+
+TEST(MippTargetComponents, KeepTheDirectionsOfMostVariance) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+  const at::Tensor factors = at::randn({500, 2}, gen);
+  // Six columns driven by two factors, one constant column and a little noise.
+  at::Tensor y = at::cat({factors.mm(at::randn({2, 6}, gen)) + 0.01 * at::randn({500, 6}, gen),
+                          at::full({500, 1}, 3.0)},
+                         1);
+  EXPECT_TRUE(mipp_method::leading_components(y, 7).equal(y)) << "narrow enough targets are left alone";
+  const at::Tensor z = mipp_method::leading_components(y, 3);
+  ASSERT_EQ(z.size(0), 500);
+  ASSERT_EQ(z.size(1), 3);
+  const at::Tensor variance = z.var(0);
+  EXPECT_GT(variance[0].item<double>(), variance[1].item<double>());
+  EXPECT_LT(variance[2].item<double>(), 1e-3 * variance[1].item<double>()) << "two factors carry it all";
+  // The two leading components explain the standardised columns: least-squares R^2 near 1.
+  const at::Tensor ys = y.narrow(1, 0, 6);
+  const at::Tensor centered = (ys - ys.mean(0)) / ys.std(0);
+  const at::Tensor basis = at::cat({z.narrow(1, 0, 2), at::ones({500, 1})}, 1);
+  const at::Tensor fit = basis.mm(std::get<0>(at::linalg_lstsq(basis, centered)));
+  EXPECT_LT((centered - fit).pow(2).sum().item<double>() / centered.pow(2).sum().item<double>(), 1e-3);
 }
 
 TEST(MippMethod, ReportsEveryUnitsTest) {

@@ -62,6 +62,12 @@ struct EliminationProblem {
 // Estimators that support elimination, for help texts: "linear", "mlp".
 const std::vector<std::string>& elimination_estimators();
 
+// The fewest samples `estimator` needs for a problem of `columns` unit columns and `targets`
+// target columns (linear: a full-rank regression of the targets on all columns, columns + targets
+// + 2; mlp: none beyond its own checks, 0), so a caller can tell "too wide for this calibration
+// set" from other errors before building. Throws Error(kNotFound) for an unknown estimator.
+int64_t elimination_min_samples(const std::string& estimator, int64_t columns, int64_t targets);
+
 // Builds the elimination for `estimator` with its JSON options (the estimator's option struct).
 // Throws Error(kNotFound) for an unknown estimator (listing the valid ones), Error(kInvalidArgument)
 // for bad options or shapes, Error(kNumerical) for NaN/Inf.

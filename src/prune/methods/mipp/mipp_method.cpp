@@ -6,15 +6,15 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <optional>
 #include <set>
 
 #include "mipp/info/elimination.h"
-#include "mipp/util/atomic_file.h"
+#include "mipp/util/record_log.h"
 #include "mipp/util/error.h"
+#include "prune/methods/mipp/target_components.h"
 #include "prune/methods/mipp/terc.h"
 #include "prune/methods/mipp/unit_features.h"
 
@@ -38,11 +38,15 @@ struct MippOptions {
   int64_t pool = 1;
   int64_t batch_size = 256;
   double search_tolerance = 0.005;
+  // Targets wider than this are reduced to their leading principal components (target_components.h);
+  // 0 keeps every column. 256 leaves the zoo's LeNets, VGG-11 (x0.5) and ResNet-20 untouched.
+  int64_t target_components = 256;
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
-                                                "target", "pool", "batch_size", "search_tolerance"};
+                                                "target", "pool", "batch_size", "search_tolerance",
+                                                "target_components"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -57,6 +61,7 @@ MippOptions parse_options(const json& j) {
   o.pool = j.value("pool", o.pool);
   o.batch_size = j.value("batch_size", o.batch_size);
   o.search_tolerance = j.value("search_tolerance", o.search_tolerance);
+  o.target_components = j.value("target_components", o.target_components);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -72,6 +77,8 @@ MippOptions parse_options(const json& j) {
   MIPP_CHECK(o.batch_size >= 1, kInvalidArgument, "method mipp: batch_size {}: must be at least 1", o.batch_size);
   MIPP_CHECK(o.search_tolerance > 0 && o.search_tolerance < 0.5, kInvalidArgument,
              "method mipp: search_tolerance {}: must be in (0, 0.5)", o.search_tolerance);
+  MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
+             "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
 }
 
@@ -84,7 +91,8 @@ json options_json(const MippOptions& o) {
           {"target", o.target},
           {"pool", o.pool},
           {"batch_size", o.batch_size},
-          {"search_tolerance", o.search_tolerance}};
+          {"search_tolerance", o.search_tolerance},
+          {"target_components", o.target_components}};
 }
 
 // Runs a scope with one intra-op thread. The elimination's algebra is on small matrices (a few
@@ -101,9 +109,6 @@ class SingleThreaded {
   int threads_;
 };
 
-// Checkpoint keys: the exact loss threshold of a run.
-std::string threshold_key(double threshold) { return fmt::format("{:.17g}", threshold); }
-
 // Groups from the network's outputs back to its inputs: by their last producer, latest first. In a
 // chain this is exact; a residual stage (producers spread over the stage) comes before the blocks
 // inside it, whose targets then include the stage's decided units.
@@ -118,40 +123,43 @@ std::vector<int> output_to_input_order(const graph::Analysis& a) {
   return order;
 }
 
-// Decisions saved as they are made: runs[loss threshold][group] = LayerDecision, with a fingerprint of
-// everything that changes them, so --resume continues only a run of the same problem.
+// Decisions appended as they are made: a "fingerprint" record first (everything that changes
+// them), then one record per loss threshold and group, so --resume continues only a run of the
+// same problem. An append costs one decision, not the whole history: a ResNet-50 search makes
+// hundreds of them.
 class Checkpoint {
  public:
-  Checkpoint(std::string path, bool resume, json fingerprint) : path_(std::move(path)) {
-    state_ = {{"fingerprint", std::move(fingerprint)}, {"runs", json::object()}};
-    if (path_.empty() || !resume || !std::filesystem::exists(path_)) return;
-    std::ifstream in(path_);
-    json saved;
-    try {
-      in >> saved;
-    } catch (const json::exception& e) {
-      MIPP_FAIL(kCorruption, "{}: not a mipp checkpoint ({})", path_, e.what());
+  Checkpoint(const std::string& path, bool resume, const json& fingerprint) {
+    if (path.empty()) return;
+    std::error_code ignored;
+    if (!resume) std::filesystem::remove(path, ignored);  // a fresh run starts a fresh log
+    log_.emplace(path);
+    const json* saved = log_->find("fingerprint");
+    if (saved == nullptr) {
+      log_->append({{"key", "fingerprint"}, {"fingerprint", fingerprint}});
+      return;
     }
-    MIPP_CHECK(saved.value("fingerprint", json()) == state_["fingerprint"], kInvalidArgument,
-               "{}: the checkpoint is of another model, calibration set or options; remove it or drop --resume", path_);
-    state_ = std::move(saved);
+    MIPP_CHECK(saved->at("fingerprint") == fingerprint, kInvalidArgument,
+               "{}: the checkpoint is of another model, calibration set or options; remove it or drop --resume", path);
   }
 
-  std::optional<LayerDecision> find(double threshold, const std::string& group) const {
-    const json& runs = state_["runs"];
-    const auto run = runs.find(threshold_key(threshold));
-    if (run == runs.end() || !run->contains(group)) return std::nullopt;
-    return run->at(group).get<LayerDecision>();
+  std::optional<LayerDecision> find(double threshold, double confidence, const std::string& group) const {
+    const json* saved = log_ ? log_->find(key(threshold, confidence, group)) : nullptr;
+    if (saved == nullptr) return std::nullopt;
+    return saved->at("decision").get<LayerDecision>();
   }
 
-  void save(double threshold, const LayerDecision& d) {
-    state_["runs"][threshold_key(threshold)][d.group] = d;
-    if (!path_.empty()) util::write_text_atomically(path_, state_.dump());
+  void save(double threshold, double confidence, const LayerDecision& d) {
+    if (log_) log_->append({{"key", key(threshold, confidence, d.group)}, {"decision", d}});
   }
 
  private:
-  std::string path_;
-  json state_;
+  // The exact setting of a run, and the group.
+  static std::string key(double threshold, double confidence, const std::string& group) {
+    return fmt::format("{:.17g} {:.17g} {}", threshold, confidence, group);
+  }
+
+  std::optional<util::RecordLog> log_;
 };
 
 class MippMethod final : public Method {
@@ -184,11 +192,12 @@ class MippMethod final : public Method {
                         {"samples", features.output.size(0)}};
     Checkpoint checkpoint(in.checkpoint_path, in.resume, fingerprint);
     const std::vector<int> order = output_to_input_order(a);
-    std::vector<int64_t> floors;
-    for (const graph::Group& g : a.groups) floors.push_back(unit_floor(g, budget));
+    const Plan plan = make_plan(in, features, budget);
 
     const SingleThreaded single_threaded;
-    auto run = [&](double threshold) { return run_at(in, features, order, floors, budget, threshold, checkpoint); };
+    auto run = [&](double threshold, double confidence) {
+      return run_at(in, features, order, plan, budget, threshold, confidence, checkpoint);
+    };
     Run best;
     json trace = json::array();
     int64_t search_fits = 0;
@@ -196,20 +205,28 @@ class MippMethod final : public Method {
       int64_t fits = 0;
       for (const LayerDecision& d : r.layers) fits += d.fits;
       search_fits += fits;
-      trace.push_back({{"loss_threshold", r.threshold}, {"achieved", r.achieved}, {"estimator_fits", fits}});
+      trace.push_back({{"loss_threshold", r.threshold},
+                       {"confidence", r.confidence},
+                       {"achieved", r.achieved},
+                       {"estimator_fits", fits}});
     };
     if (o_.mode == "confidence") {
-      best = run(o_.loss_threshold);
+      best = run(o_.loss_threshold, o_.confidence);
       record(best);
     } else {
-      best = search(in, budget, floors, run, record);
+      best = search(in, budget, plan, run, record);
     }
 
     Selection s;
     for (const LayerDecision& d : best.layers) s.keep.push_back(d.keep);
     s.achieved = best.achieved;
+    std::vector<std::string> whole;
     for (size_t g = 0; g < a.groups.size(); ++g) {
       if (best.layers[g].at_floor) s.at_min_width.push_back(a.groups[g].name);
+      if (!best.layers[g].skipped.empty()) {
+        whole.push_back(a.groups[g].name);
+        in.sink.message(util::LogLevel::kWarn, fmt::format("mipp: {}: {}", a.groups[g].name, best.layers[g].skipped));
+      }
     }
     json layers = json::array();
     int64_t fits = 0;
@@ -218,26 +235,75 @@ class MippMethod final : public Method {
       fits += best.layers[static_cast<size_t>(g)].fits;
     }
     details_ = {{"mode", o_.mode},
-                {"confidence", o_.confidence},
+                {"confidence", best.confidence},
                 {"loss_threshold", best.threshold},
-                {"achieved", best.achieved},
+                {"achieved", best.achieved},  // of the tested groups, for a units budget
+                {"kept_whole", whole},
                 {"estimator_fits", fits},
                 {"search_estimator_fits", search_fits},
                 {"search", trace},
                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
                 {"layers", layers}};
     if (o_.mode == "sparsity" && std::fabs(best.achieved - budget.sparsity) > 0.01) {
+      const std::string why = whole.empty() ? "the test's decisions move in steps at this level"
+                                            : fmt::format("{} kept whole: more calibration samples let mipp test them",
+                                                          fmt::join(whole, ", "));
       in.sink.message(util::LogLevel::kWarn,
-                      fmt::format("mipp: reached sparsity {:.4f}, more than 1 point from the requested {:.4f} (the "
-                                  "test's decisions move in steps at this level)",
-                                  best.achieved, budget.sparsity));
+                      fmt::format("mipp: reached sparsity {:.4f}, more than 1 point from the requested {:.4f} ({})",
+                                  best.achieved, budget.sparsity, why));
     }
     return s;
   }
 
  private:
+  // What every run shares: the floors, the groups too wide for the calibration set (kept whole,
+  // with the reason), and the analysis whose groups a `units` budget counts — the tested ones, as
+  // frozen groups are left out of it, so that "50%" means half of what mipp could decide.
+  struct Plan {
+    std::vector<int64_t> floors;
+    std::vector<std::string> whole;  // by group id; empty when the group is tested
+    graph::Analysis counted;
+  };
+
+  Plan make_plan(const MethodInputs& in, const CalibrationFeatures& f, const Budget& budget) const {
+    const graph::Analysis& a = in.analysis;
+    Plan plan;
+    plan.counted = a;
+    plan.counted.groups.clear();
+    const std::vector<std::optional<std::vector<int64_t>>> all_kept(a.groups.size());
+    const int64_t samples = f.output.size(0);
+    int64_t most_needed = 0;
+    for (const graph::Group& g : a.groups) {
+      // The target only narrows as downstream units go, so its full width decides once for all runs.
+      const int64_t columns = f.groups[static_cast<size_t>(g.id)].columns.size(1);
+      int64_t targets = target_for(in, f, g.id, all_kept).size(1);
+      if (o_.target_components > 0) targets = std::min(targets, o_.target_components);
+      const int64_t needed = info::elimination_min_samples(o_.estimator, columns, targets);
+      most_needed = std::max(most_needed, needed);
+      if (samples < needed) {
+        plan.whole.push_back(fmt::format("kept whole: its {} unit columns and {} target columns need at least {} "
+                                         "calibration samples for the {} estimator, {} given (--calib-samples)",
+                                         columns, targets, needed, o_.estimator, samples));
+        plan.floors.push_back(g.size);
+        if (budget.target != "units") plan.counted.groups.push_back(g);
+      } else {
+        plan.whole.emplace_back();
+        plan.floors.push_back(unit_floor(g, budget));
+        plan.counted.groups.push_back(g);
+      }
+    }
+    const bool none_tested =
+        std::all_of(plan.whole.begin(), plan.whole.end(), [](const std::string& w) { return !w.empty(); });
+    MIPP_CHECK(!none_tested, kInvalidArgument,
+               "mipp: {} calibration samples are too few to test any layer with the {} estimator; give at least {} "
+               "(--calib-samples), or lower target_components",
+               samples, o_.estimator, most_needed);
+    return plan;
+  }
+
   struct Run {
     double threshold = 0;
+    double confidence = 0;
     std::vector<LayerDecision> layers;  // by group id
     double achieved = 0;
   };
@@ -274,6 +340,16 @@ class MippMethod final : public Method {
     return at::cat(pieces, 1);
   }
 
+  // A group the calibration set is too small to test keeps all its units, with the reason.
+  static LayerDecision whole_group(const graph::Group& g, std::string reason) {
+    LayerDecision d;
+    d.group = g.name;
+    d.keep.resize(static_cast<size_t>(g.size));
+    std::iota(d.keep.begin(), d.keep.end(), 0);
+    d.skipped = std::move(reason);
+    return d;
+  }
+
   at::Tensor output_target(const CalibrationFeatures& f) const {
     if (o_.target == "softmax") return at::softmax(f.output, 1);
     if (o_.target == "labels") {
@@ -284,21 +360,25 @@ class MippMethod final : public Method {
     return f.output;
   }
 
-  Run run_at(const MethodInputs& in, const CalibrationFeatures& f, const std::vector<int>& order,
-             const std::vector<int64_t>& floors, const Budget& budget, double threshold, Checkpoint& checkpoint) const {
+  Run run_at(const MethodInputs& in, const CalibrationFeatures& f, const std::vector<int>& order, const Plan& plan,
+             const Budget& budget, double threshold, double confidence, Checkpoint& checkpoint) const {
     const graph::Analysis& a = in.analysis;
-    const double lambda = -std::log1p(-o_.confidence);  // keep when ln p <= -lambda
+    const double lambda = -std::log1p(-confidence);  // keep when ln p <= -lambda
     Run r;
     r.threshold = threshold;
+    r.confidence = confidence;
     r.layers.resize(a.groups.size());
     std::vector<std::optional<std::vector<int64_t>>> kept(a.groups.size());
     for (size_t i = 0; i < order.size(); ++i) {
       const graph::Group& g = a.groups[static_cast<size_t>(order[i])];
-      std::optional<LayerDecision> d = checkpoint.find(threshold, g.name);
-      if (!d) {
+      std::optional<LayerDecision> d = checkpoint.find(threshold, confidence, g.name);
+      if (!plan.whole[static_cast<size_t>(g.id)].empty()) {
+        d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
+      } else if (!d) {
         info::EliminationProblem p;
         p.x = f.groups[static_cast<size_t>(g.id)].columns;
         p.y = target_for(in, f, g.id, kept);
+        if (o_.target_components > 0) p.y = mipp_method::leading_components(p.y, o_.target_components);
         p.units = f.groups[static_cast<size_t>(g.id)].unit_columns;
         p.seed = in.seed + static_cast<uint64_t>(g.id);
         in.sink.stage_begin(fmt::format("mipp: {} ({}/{}, {} units, loss threshold {:.3g})", g.name, i + 1,
@@ -310,40 +390,41 @@ class MippMethod final : public Method {
         } catch (const Error& err) {
           throw Error(err.kind(), fmt::format("mipp: layer {}: {}", g.name, err.what()));
         }
-        d = mipp_method::eliminate_units(*e, g.name, g.size, floors[static_cast<size_t>(g.id)], budget.round_to,
+        d = mipp_method::eliminate_units(*e, g.name, g.size, plan.floors[static_cast<size_t>(g.id)], budget.round_to,
                                          lambda, threshold, in.sink);
         d->target_columns = p.y.size(1);
         in.sink.stage_end();
-        checkpoint.save(threshold, *d);
+        checkpoint.save(threshold, confidence, *d);
       }
       kept[static_cast<size_t>(g.id)] = d->keep;
       r.layers[static_cast<size_t>(g.id)] = std::move(*d);
     }
     graph::KeepSets keep;
     for (const LayerDecision& d : r.layers) keep.push_back(d.keep);
-    r.achieved = measure_sparsity(in.net, a, keep, budget.target);
+    r.achieved = measure_sparsity(in.net, plan.counted, keep, budget.target);
     return r;
   }
 
   // --sparsity mode: the loss threshold whose run reaches the budget's sparsity (terc.h's search);
-  // the run closest to the target wins.
+  // the run closest to the target wins. When even the smallest threshold removes too much — the
+  // test itself rejects more units than the budget allows, as on an untrained network fed noise —
+  // the test's level is lowered instead (bisecting ln(1 / (1 - confidence)) at that threshold), so
+  // more units count as significant.
   template <typename RunFn, typename RecordFn>
-  Run search(const MethodInputs& in, const Budget& budget, const std::vector<int64_t>& floors, RunFn run,
-             RecordFn record) const {
+  Run search(const MethodInputs& in, const Budget& budget, const Plan& plan, RunFn run, RecordFn record) const {
     graph::KeepSets floor_keep;
     for (const graph::Group& g : in.analysis.groups) {
-      std::vector<int64_t> k(static_cast<size_t>(floors[static_cast<size_t>(g.id)]));
+      std::vector<int64_t> k(static_cast<size_t>(plan.floors[static_cast<size_t>(g.id)]));
       std::iota(k.begin(), k.end(), 0);
       floor_keep.push_back(k);
     }
-    const double reachable = measure_sparsity(in.net, in.analysis, floor_keep, budget.target);
+    const double reachable = measure_sparsity(in.net, plan.counted, floor_keep, budget.target);
     MIPP_CHECK(reachable >= budget.sparsity, kInvalidArgument,
                "--sparsity {}: at most {:.4f} of {} can be removed with --min-width {} and --max-layer-sparsity {}",
                budget.sparsity, reachable, budget.target, budget.min_width, budget.max_layer_sparsity);
     Run best;
     double best_gap = 2;
-    mipp_method::search_loss_threshold(budget.sparsity, o_.search_tolerance, [&](double threshold) {
-      Run r = run(threshold);
+    auto consider = [&](Run r) {
       record(r);
       const double achieved = r.achieved;
       if (std::fabs(achieved - budget.sparsity) < best_gap) {
@@ -351,7 +432,18 @@ class MippMethod final : public Method {
         best = std::move(r);
       }
       return achieved;
+    };
+    double lowest_threshold = 1;
+    mipp_method::search_loss_threshold(budget.sparsity, o_.search_tolerance, [&](double threshold) {
+      lowest_threshold = std::min(lowest_threshold, threshold);
+      return consider(run(threshold, o_.confidence));
     });
+    if (best.achieved > budget.sparsity + o_.search_tolerance && best.threshold == lowest_threshold) {
+      const double lambda = -std::log1p(-o_.confidence);
+      mipp_method::search_increasing(1e-6, lambda, budget.sparsity, o_.search_tolerance, [&](double l) {
+        return consider(run(lowest_threshold, -std::expm1(-l)));
+      });
+    }
     return best;
   }
 

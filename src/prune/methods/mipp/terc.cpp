@@ -35,6 +35,7 @@ void from_json(const nlohmann::json& j, UnitRecord& r) {
 void to_json(nlohmann::json& j, const LayerDecision& d) {
   j = {{"group", d.group},      {"keep", d.keep},       {"units", d.units},         {"target_columns", d.target_columns},
        {"fits", d.fits},        {"seconds", d.seconds}, {"at_floor", d.at_floor}};
+  if (!d.skipped.empty()) j["skipped"] = d.skipped;
 }
 
 void from_json(const nlohmann::json& j, LayerDecision& d) {
@@ -45,6 +46,7 @@ void from_json(const nlohmann::json& j, LayerDecision& d) {
   j.at("fits").get_to(d.fits);
   j.at("seconds").get_to(d.seconds);
   j.at("at_floor").get_to(d.at_floor);
+  d.skipped = j.value("skipped", std::string());
 }
 
 LayerDecision eliminate_units(info::Elimination& elimination, const std::string& group, int64_t units, int64_t floor,
@@ -103,7 +105,11 @@ LayerDecision eliminate_units(info::Elimination& elimination, const std::string&
 }
 
 void search_loss_threshold(double target, double tolerance, const std::function<double(double)>& removed_at) {
-  double lo = 1e-7, hi = 1.0;
+  search_increasing(1e-7, 1.0, target, tolerance, removed_at);
+}
+
+void search_increasing(double lo, double hi, double target, double tolerance,
+                       const std::function<double(double)>& removed_at) {
   double removed = removed_at(lo), best_gap = std::fabs(removed - target);
   if (removed >= target) return;
   for (int step = 0; step < 40 && best_gap > tolerance && hi / lo > 1 + 1e-4; ++step) {

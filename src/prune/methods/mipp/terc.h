@@ -44,6 +44,7 @@ struct LayerDecision {
   int64_t fits = 0;
   double seconds = 0;
   bool at_floor = false;           // the min width stopped the elimination
+  std::string skipped;             // why the group was not tested (kept whole); empty when it was
 };
 
 void to_json(nlohmann::json& j, const UnitRecord& r);
@@ -64,5 +65,11 @@ LayerDecision eliminate_units(info::Elimination& elimination, const std::string&
 // until a run lands within `tolerance`, the bracket closes, or 40 steps. `removed_at(t)` runs the
 // elimination at threshold t and returns what it removed; callers keep the closest run.
 void search_loss_threshold(double target, double tolerance, const std::function<double(double)>& removed_at);
+
+// The same bisection of a logarithm over any [lo, hi] whose runs remove more as the parameter
+// grows (search_loss_threshold is it over [1e-7, 1]); returns at once when `lo` already removes
+// `target` or more.
+void search_increasing(double lo, double hi, double target, double tolerance,
+                       const std::function<double(double)>& removed_at);
 
 }  // namespace mipp::prune::mipp_method

@@ -1,4 +1,4 @@
-#include "mipp/bench/results_store.h"
+#include "mipp/util/record_log.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,9 +12,9 @@
 #include "mipp/util/atomic_file.h"
 #include "mipp/util/error.h"
 
-namespace mipp::bench {
+namespace mipp::util {
 
-ResultsStore::ResultsStore(std::string path) : path_(std::move(path)) {
+RecordLog::RecordLog(std::string path) : path_(std::move(path)) {
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) return;
   std::ifstream in(path_);
@@ -33,7 +33,7 @@ ResultsStore::ResultsStore(std::string path) : path_(std::move(path)) {
                  "no \"key\"");
     } catch (const std::exception& e) {
       // A crash during append can leave only the last line incomplete; anything else is damage.
-      MIPP_CHECK(i + 1 == lines.size(), kCorruption, "{} line {}: not a cell record: {}", path_, i + 1, e.what());
+      MIPP_CHECK(i + 1 == lines.size(), kCorruption, "{} line {}: not a record: {}", path_, i + 1, e.what());
       torn = true;
       break;
     }
@@ -54,15 +54,15 @@ ResultsStore::ResultsStore(std::string path) : path_(std::move(path)) {
   records_ = std::move(unique);
 }
 
-const nlohmann::json* ResultsStore::find(const std::string& key) const {
+const nlohmann::json* RecordLog::find(const std::string& key) const {
   for (const nlohmann::json& r : records_) {
     if (r.at("key").get<std::string>() == key) return &r;
   }
   return nullptr;
 }
 
-void ResultsStore::append(const nlohmann::json& record) {
-  MIPP_CHECK(record.contains("key") && record.at("key").is_string(), kInvalidArgument, "a cell record needs a \"key\"");
+void RecordLog::append(const nlohmann::json& record) {
+  MIPP_CHECK(record.contains("key") && record.at("key").is_string(), kInvalidArgument, "a record needs a \"key\"");
   const std::string line = record.dump() + "\n";
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   MIPP_CHECK(fd >= 0, kIo, "{}: cannot open for appending: {}", path_, std::strerror(errno));
@@ -80,4 +80,4 @@ void ResultsStore::append(const nlohmann::json& record) {
   records_.push_back(record);
 }
 
-}  // namespace mipp::bench
+}  // namespace mipp::util

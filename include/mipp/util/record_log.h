@@ -1,9 +1,10 @@
-// bench::ResultsStore — the finished cells of a bench, one JSON object per line in a file
-// (cells.jsonl), so an interrupted bench resumes where it stopped.
+// util::RecordLog — keyed JSON records, one per line in a file, for work that must resume where
+// it stopped: the finished cells of a bench (cells.jsonl), MIPP's per-layer decisions. Appending is
+// O(record), so a log of thousands of records costs what they do, not their square.
 //
 // append() writes one complete line with a single write() to a file opened with O_APPEND and
 // fsyncs it, so a crash leaves at most a torn last line; opening the store drops such a line (and
-// rewrites the file without it). Not thread-safe; one process per store.
+// rewrites the file without it). Not thread-safe; one process per log.
 #pragma once
 
 #include <string>
@@ -11,13 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mipp::bench {
+namespace mipp::util {
 
-class ResultsStore {
+class RecordLog {
  public:
   // Reads `path` when it exists. Every record must have a string "key". Throws Error(kCorruption)
   // naming the line for a malformed line that is not the last, Error(kIo) when it cannot be read.
-  explicit ResultsStore(std::string path);
+  explicit RecordLog(std::string path);
 
   const std::vector<nlohmann::json>& records() const { return records_; }
   // The record with this key, or null.
@@ -31,4 +32,4 @@ class ResultsStore {
   std::vector<nlohmann::json> records_;
 };
 
-}  // namespace mipp::bench
+}  // namespace mipp::util
