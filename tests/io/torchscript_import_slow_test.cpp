@@ -66,6 +66,28 @@ void expect_close(const at::Tensor& a, const at::Tensor& b, const std::string& w
   EXPECT_LE(excess, 0) << what << ": max |diff| " << (a - b).abs().max().item<double>();
 }
 
+// A pruned model, an input batch and mipp's output for it, as check_model_files_in_pytorch reads them.
+void write_for_pytorch(const testing::TempDir& out, const std::string& id, const Model& model, const at::Tensor& x,
+                       const at::Tensor& y) {
+  save_model(out.file(id + ".pt"), model.network, model.metadata);
+  write_floats(out.file(id + ".input.bin"), x);
+  write_floats(out.file(id + ".expected.bin"), y);
+  std::ofstream(out.file(id + ".json")) << nlohmann::json{{"input_shape", x.sizes().vec()},
+                                                          {"output_shape", y.sizes().vec()}};
+}
+
+// Every model written to `folder` opens in PyTorch and gives mipp's outputs.
+void expect_pytorch_agrees(const std::string& folder, std::vector<std::string> written) {
+  std::vector<std::string> checked;
+  for (const nlohmann::json& j : testing::check_model_files_in_pytorch(folder)) {
+    checked.push_back(j.at("model"));
+    ASSERT_TRUE(j.at("error").is_null()) << j.dump();
+    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << j.dump();
+  }
+  std::sort(written.begin(), written.end());
+  EXPECT_EQ(checked, written);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -163,10 +185,7 @@ TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
       const at::Tensor y = graph::forward(pruned, x).output;
       expect_close(graph::forward(net, x, masked).output, y, id + " masked vs sliced");
 
-      save_model(out.file(id + ".pt"), pruned, r.pruned.metadata);
-      write_floats(out.file(id + ".input.bin"), x);
-      write_floats(out.file(id + ".expected.bin"), y);
-      std::ofstream(out.file(id + ".json")) << nlohmann::json{{"input_shape", in_shape}, {"output_shape", y.sizes().vec()}};
+      write_for_pytorch(out, id, r.pruned, x, y);
       written.push_back(id);
       std::cerr << fmt::format("{}: {} nodes, {} groups, imported in {:.1f} s, params {} -> {}, MACs {} -> {}\n", id,
                                net.num_nodes(), a.groups.size(), import_s, before.params, after.params, before.macs,
@@ -174,14 +193,7 @@ TEST_F(PyTorchModels, TorchvisionModelsImportPruneAndOpenInPyTorch) {
     }
   }
 
-  std::vector<std::string> checked;
-  for (const nlohmann::json& j : testing::check_model_files_in_pytorch(out.path())) {
-    checked.push_back(j.at("model"));
-    ASSERT_TRUE(j.at("error").is_null()) << j.dump();
-    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << j.dump();
-  }
-  std::sort(written.begin(), written.end());
-  EXPECT_EQ(checked, written);
+  expect_pytorch_agrees(out.path(), written);
 }
 
 TEST_F(PyTorchModels, CustomLayerIsNamed) {
@@ -305,23 +317,13 @@ TEST_F(PyTorchModels, MippPrunesTorchvisionModelsAndSaysWhichGroupsItKeptWhole) 
     const at::Tensor y = graph::forward(pruned, x).output;
     expect_close(graph::forward(net, x, masked).output, y, name + " mipp: masked vs sliced");
     const std::string id = name + "_mipp";
-    save_model(out.file(id + ".pt"), pruned, r.pruned.metadata);
-    write_floats(out.file(id + ".input.bin"), x);
-    write_floats(out.file(id + ".expected.bin"), y);
-    std::ofstream(out.file(id + ".json")) << nlohmann::json{{"input_shape", x.sizes().vec()}, {"output_shape", y.sizes().vec()}};
+    write_for_pytorch(out, id, r.pruned, x, y);
     written.push_back(id);
     std::cerr << fmt::format("{}: mipp in {:.1f} s, achieved sparsity {:.3f}, params {} -> {}, kept whole: {}\n", name,
                              seconds_since(start), r.selection.achieved, before.params, after.params,
                              fmt::join(whole, " "));
   }
-  std::vector<std::string> checked;
-  for (const nlohmann::json& j : testing::check_model_files_in_pytorch(out.path())) {
-    checked.push_back(j.at("model"));
-    ASSERT_TRUE(j.at("error").is_null()) << j.dump();
-    EXPECT_LE(j.at("max_abs_diff").get<double>(), 1e-3) << j.dump();
-  }
-  std::sort(written.begin(), written.end());
-  EXPECT_EQ(checked, written);
+  expect_pytorch_agrees(out.path(), written);
 }
 
 // The same path from the command line, with MNIST-format files, on the LeNet-sized models.
