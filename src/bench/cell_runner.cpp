@@ -56,7 +56,7 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
   const MethodConfig& m = ctx.config.methods.at(cell.method);
   const auto method = prune::make_method(m.name, m.options);
   data::Dataset calibration;
-  if (method->needs_data()) {
+  if (method->needs_data() || m.reweight || m.recalibrate_bn) {
     int64_t n = m.calib_samples > 0 ? m.calib_samples : ctx.config.calib_samples;
     if (n == 0) n = method->default_calibration_samples();
     calibration = data::calibration_subset(ctx.data.train, n, util::derive_seed(cell.seed, "calibration"),
@@ -69,8 +69,11 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
   o.seed = cell.seed;
   o.rounds = m.rounds;
   o.round_schedule = m.round_schedule;
+  o.reweight = m.reweight;
+  o.reweight_options.variant = m.reweight_variant;
+  o.recalibrate_bn = m.recalibrate_bn;
   pipeline::PruneResult r =
-      pipeline::prune_model(base, method->needs_data() ? &calibration : nullptr, &ctx.data.test, o, ctx.sink);
+      pipeline::prune_model(base, calibration.size() > 0 ? &calibration : nullptr, &ctx.data.test, o, ctx.sink);
   Pruned p{std::move(r.pruned)};
   p.keep = r.selection.keep;
   p.collapsed = r.selection.at_min_width;

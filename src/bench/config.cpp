@@ -228,6 +228,9 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
   r.get("round_schedule", m.round_schedule);
   m.timings = read_timing(r, "timing", timings);
   r.get("calib_samples", m.calib_samples);
+  r.get("reweight", m.reweight);
+  r.get("reweight_variant", m.reweight_variant);
+  r.get("recalibrate_bn", m.recalibrate_bn);
   r.finish();
   if (m.label.empty()) m.label = m.name;
   if (m.name.empty()) return r.problem("name: missing (see `mipp prune --list-methods`)");
@@ -237,6 +240,9 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
     r.problem("{}", e.what());
   }
   if (m.rounds < 1) r.problem("rounds {}: must be at least 1", m.rounds);
+  if (m.reweight_variant != "asym" && m.reweight_variant != "seq" && m.reweight_variant != "layer") {
+    r.problem("reweight_variant '{}': use asym, seq or layer", m.reweight_variant);
+  }
   if (m.round_schedule != "exponential" && m.round_schedule != "linear") {
     r.problem("round_schedule '{}': use exponential or linear", m.round_schedule);
   }
@@ -464,6 +470,9 @@ json to_json(const BenchConfig& c) {
                        {"round_schedule", m.round_schedule},
                        {"timings", m.timings},
                        {"calib_samples", m.calib_samples}});
+    // Only when set, so configs without them keep the JSON (and the resumable outputs) they had.
+    if (m.reweight) methods.back()["reweight"] = m.reweight_variant;
+    if (m.recalibrate_bn) methods.back()["recalibrate_bn"] = true;
   }
   json train = c.train, finetune = c.finetune;
   for (json* t : {&train, &finetune}) {

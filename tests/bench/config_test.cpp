@@ -63,6 +63,24 @@ TEST_F(BenchConfigTest, EveryProblemIsListedInOneError) {
                          "epochs 0", "timing 'during'", "sparsity 0.99"});
 }
 
+TEST_F(BenchConfigTest, AMethodCanBeReweightedAndItsBatchNormRecalibrated) {
+  json j = minimal();
+  j["methods"].push_back(json{{"name", "magnitude"}, {"label", "magnitude+rw"}, {"reweight", true},
+                              {"reweight_variant", "seq"}, {"recalibrate_bn", true}});
+  const BenchConfig c = parse_config(j, "c.json");
+  const MethodConfig& m = c.methods.at(2);
+  EXPECT_TRUE(m.reweight);
+  EXPECT_EQ(m.reweight_variant, "seq");
+  EXPECT_TRUE(m.recalibrate_bn);
+  const json written = to_json(c).at("methods");
+  EXPECT_EQ(written.at(2).at("reweight"), "seq");
+  EXPECT_FALSE(written.at(0).contains("reweight")) << "methods without it keep the JSON they had";
+
+  j["methods"][2]["reweight_variant"] = "both";
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument,
+                        {"reweight_variant 'both'"});
+}
+
 TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
   json j = minimal();
   j["dataset"]["dir"] = dir_.file("none");

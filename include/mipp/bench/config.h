@@ -33,6 +33,11 @@ struct MethodConfig {
   std::string round_schedule = "exponential";
   std::vector<std::string> timings;  // "after" and/or "before"; default: BenchConfig::timings
   int64_t calib_samples = 0;  // 0: BenchConfig::calib_samples
+  // After the method's choice, least-squares reweighting of the next layers (`--reweight`) and
+  // batch-norm re-estimation (`--recalibrate-bn`), both on the calibration samples.
+  bool reweight = false;
+  std::string reweight_variant = "asym";
+  bool recalibrate_bn = false;
 };
 
 struct LatencyConfig {
