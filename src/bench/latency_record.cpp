@@ -1,8 +1,22 @@
 #include "bench/latency_record.h"
 
+#include <fstream>
+#include <optional>
+
 #include "mipp/report/latency.h"
 
 namespace mipp::bench {
+
+namespace {
+
+std::optional<double> load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one_minute = 0;
+  if (in >> one_minute) return one_minute;
+  return std::nullopt;
+}
+
+}  // namespace
 
 nlohmann::json latency_record(const graph::Network& net, const LatencyConfig& latency) {
   nlohmann::json out = nlohmann::json::array();
@@ -12,7 +26,9 @@ nlohmann::json latency_record(const graph::Network& net, const LatencyConfig& la
     o.batch = batch;
     o.warmup = latency.warmup;
     o.repeats = latency.repeats;
+    const std::optional<double> load = load_average();
     out.push_back(report::measure_latency(net, o));
+    if (load) out.back()["load_average"] = *load;
   }
   return out;
 }
