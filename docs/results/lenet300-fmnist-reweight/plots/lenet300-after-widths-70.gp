@@ -1,0 +1,17 @@
+# Re-render with: gnuplot lenet300-after-widths-70.gp (in this folder)
+set terminal pngcairo size 900,560 font ",11"
+set output "lenet300-after-widths-70.png"
+set title "lenet300, pruned after training: widths at 70% sparsity"
+set key outside right top
+set grid
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+set xtics ("fc1" 0, "fc2" 1) rotate by -45
+set ylabel "units kept (mean over seeds)"
+set logscale y
+plot "lenet300-after-widths-70.dat" index 0 using 1:2 with linespoints title "mipp", \
+     "lenet300-after-widths-70.dat" index 1 using 1:2 with linespoints title "mipp+rw", \
+     "lenet300-after-widths-70.dat" index 2 using 1:2 with linespoints title "submodular", \
+     "lenet300-after-widths-70.dat" index 3 using 1:2 with linespoints title "thinet+rw", \
+     "lenet300-after-widths-70.dat" index 4 using 1:2 with linespoints title "synflow+rw", \
+     "lenet300-after-widths-70.dat" index 5 using 1:2 with linespoints title "snip+rw", \
+     "lenet300-after-widths-70.dat" index 6 using 1:2 with linespoints title "taylor+rw"
