@@ -142,4 +142,19 @@ TEST(BenchCli, BadConfigListsEveryProblemAndWritesNothing) {
   EXPECT_NE(missing.err.find("nothing.json"), std::string::npos);
 }
 
+// The configurations shipped in bench/configs/ (the ones RESULTS.md names) stay valid as mipp changes.
+TEST(BenchCli, EveryShippedConfigIsValid) {
+  testing::TempDir dir;
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MIPP_SOURCE_DIR) + "/bench/configs")) {
+    const std::string path = entry.path().string();
+    SCOPED_TRACE(path);
+    const auto r = run_mipp("bench " + path + " --dry-run --out " + dir.file(entry.path().stem().string()));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(" cells, "), std::string::npos) << r.out;
+    ++configs;
+  }
+  EXPECT_GE(configs, 8);
+}
+
 }  // namespace mipp
