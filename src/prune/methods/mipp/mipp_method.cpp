@@ -295,7 +295,7 @@ class MippMethod final : public Method {
     const bool none_tested =
         std::all_of(plan.whole.begin(), plan.whole.end(), [](const std::string& w) { return !w.empty(); });
     MIPP_CHECK(!none_tested, kInvalidArgument,
-               "mipp: {} calibration samples are too few to test any layer with the {} estimator; give at least {} "
+               "mipp: {} calibration samples are too few to test any layer with the {} estimator; {} test every layer "
                "(--calib-samples), or lower target_components",
                samples, o_.estimator, most_needed);
     return plan;
