@@ -35,7 +35,9 @@ void prune_residual_network(const models::ModelSpec& spec, int64_t samples) {
     residual_seen = true;
     for (const auto& layer : d.at("layers")) {
       // A residual stage's units are read by several layers: each unit has a column per tensor read.
-      if (layer.at("group") == g.name) EXPECT_EQ(layer.at("units").size(), static_cast<size_t>(g.size));
+      if (layer.at("group") == g.name) {
+        EXPECT_EQ(layer.at("units").size(), static_cast<size_t>(g.size));
+      }
     }
   }
   EXPECT_TRUE(residual_seen);
