@@ -6,7 +6,8 @@ namespace mipp::prune::mipp_method {
 
 at::Tensor leading_components(const at::Tensor& y, int64_t components) {
   if (y.size(1) <= components) return y;
-  const at::Tensor centered = y.to(torch::kFloat64) - y.to(torch::kFloat64).mean(0, true);
+  const at::Tensor y64 = y.to(torch::kFloat64);
+  const at::Tensor centered = y64 - y64.mean(0, true);
   const at::Tensor scale = centered.pow(2).mean(0, true).sqrt();
   const at::Tensor z = centered / torch::where(scale > 0, scale, torch::ones_like(scale));  // constant columns stay 0
   at::Tensor scores, variances;
