@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,10 +18,85 @@ namespace mipp::info {
 
 namespace {
 
-// log det of a symmetric positive definite matrix.
-double log_det_spd(const at::Tensor& a) {
-  if (a.numel() == 0) return 0;
-  return 2 * at::linalg_cholesky(a).diagonal().log().sum().item<double>();
+// A dense row-major matrix of doubles. The elimination's matrices are at most a few hundred
+// columns wide and each test or removal touches a k-column slice of them, where ATen's overhead
+// per operation (microseconds, a dozen operations per test) cost more than the arithmetic: plain
+// loops made MIPP's search on LeNet-5 several times faster.
+struct Dense {
+  int64_t rows = 0, cols = 0;
+  std::vector<double> v;
+
+  Dense() = default;
+  Dense(int64_t r, int64_t c) : rows(r), cols(c), v(static_cast<size_t>(r * c), 0.0) {}
+  double& operator()(int64_t i, int64_t j) { return v[static_cast<size_t>(i * cols + j)]; }
+  double operator()(int64_t i, int64_t j) const { return v[static_cast<size_t>(i * cols + j)]; }
+};
+
+Dense to_dense(const at::Tensor& t) {
+  const at::Tensor c = t.to(at::kDouble).contiguous();
+  Dense d(c.size(0), c.size(1));
+  std::copy(c.data_ptr<double>(), c.data_ptr<double>() + c.numel(), d.v.begin());
+  return d;
+}
+
+// The [S, S] block of a square matrix.
+Dense block(const Dense& a, const std::vector<int64_t>& s) {
+  Dense b(static_cast<int64_t>(s.size()), static_cast<int64_t>(s.size()));
+  for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t j = 0; j < s.size(); ++j) b(static_cast<int64_t>(i), static_cast<int64_t>(j)) = a(s[i], s[j]);
+  }
+  return b;
+}
+
+// Lower Cholesky factor of a symmetric positive definite k x k matrix; `what` names it in the
+// error a rounding-broken (non-positive-definite) matrix gives.
+Dense cholesky(const Dense& a, const char* what) {
+  const int64_t k = a.rows;
+  Dense l(k, k);
+  for (int64_t j = 0; j < k; ++j) {
+    double pivot = a(j, j);
+    for (int64_t p = 0; p < j; ++p) pivot -= l(j, p) * l(j, p);
+    MIPP_CHECK(pivot > 0 && std::isfinite(pivot), kNumerical,
+               "linear elimination: {} is not positive definite (pivot {} at column {})", what, pivot, j);
+    l(j, j) = std::sqrt(pivot);
+    for (int64_t i = j + 1; i < k; ++i) {
+      double sum = a(i, j);
+      for (int64_t p = 0; p < j; ++p) sum -= l(i, p) * l(j, p);
+      l(i, j) = sum / l(j, j);
+    }
+  }
+  return l;
+}
+
+double log_det(const Dense& l) {  // of L L^T, from its factor L
+  double sum = 0;
+  for (int64_t i = 0; i < l.rows; ++i) sum += std::log(l(i, i));
+  return 2 * sum;
+}
+
+// Solves (L L^T) x = b in place for one right-hand side of length k.
+void solve(const Dense& l, double* b) {
+  const int64_t k = l.rows;
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t p = 0; p < i; ++p) b[i] -= l(i, p) * b[p];
+    b[i] /= l(i, i);
+  }
+  for (int64_t i = k - 1; i >= 0; --i) {
+    for (int64_t p = i + 1; p < k; ++p) b[i] -= l(p, i) * b[p];
+    b[i] /= l(i, i);
+  }
+}
+
+// rows x k: row r solved against (L L^T), i.e. M (L L^T)^-1 for a symmetric L L^T.
+Dense times_inverse(Dense m, const Dense& l) {
+  for (int64_t r = 0; r < m.rows; ++r) solve(l, &m.v[static_cast<size_t>(r * m.cols)]);
+  return m;
+}
+
+void symmetrize(Dense& a) {
+  for (int64_t i = 0; i < a.rows; ++i) {
+    for (int64_t j = i + 1; j < a.cols; ++j) a(i, j) = a(j, i) = 0.5 * (a(i, j) + a(j, i));
+  }
 }
 
 // Backward elimination on one ridge regression of the standardised target Y [n, m] on the active
@@ -67,9 +144,10 @@ class LinearElimination final : public Elimination {
 
     const auto opts = x.options();
     const double n = static_cast<double>(samples_);
-    x_ = d > 0 ? xs.data.index_select(1, at::tensor(active_columns_, at::kLong)) : at::zeros({samples_, 0}, opts);
-    y_ = targets_ > 0 ? ys.data : at::zeros({samples_, 0}, opts);
-    // active_columns_ now index columns of x_ (0 .. d-1).
+    const at::Tensor xa =
+        d > 0 ? xs.data.index_select(1, at::tensor(active_columns_, at::kLong)) : at::zeros({samples_, 0}, opts);
+    const at::Tensor ya = targets_ > 0 ? ys.data : at::zeros({samples_, 0}, opts);
+    // active_columns_ now index columns of xa (0 .. d-1).
     std::vector<int64_t> remap(xs.kept.size(), -1);
     for (int64_t j = 0; j < d; ++j) remap[static_cast<size_t>(active_columns_[static_cast<size_t>(j)])] = j;
     for (auto& columns : unit_columns_) {
@@ -77,13 +155,24 @@ class LinearElimination final : public Elimination {
     }
     for (int64_t j = 0; j < d; ++j) active_columns_[static_cast<size_t>(j)] = j;
 
-    const at::Tensor gram = x_.t().mm(x_) + n * ridge_ * at::eye(d, opts);
-    inverse_gram_ = d > 0 ? at::cholesky_inverse(at::linalg_cholesky(gram)) : at::zeros({0, 0}, opts);
-    const at::Tensor cross = x_.t().mm(y_);  // X^T Y [d, m]
-    coefficients_ = inverse_gram_.mm(cross);
-    at::Tensor scatter = y_.t().mm(y_) - cross.t().mm(coefficients_) + n * ridge_ * at::eye(targets_, opts);
+    const at::Tensor gram = xa.t().mm(xa) + n * ridge_ * at::eye(d, opts);
+    const at::Tensor inverse_gram = d > 0 ? at::cholesky_inverse(at::linalg_cholesky(gram)) : at::zeros({0, 0}, opts);
+    const at::Tensor cross = xa.t().mm(ya);  // X^T Y [d, m]
+    const at::Tensor coefficients = inverse_gram.mm(cross);
+    const at::Tensor target_scatter = ya.t().mm(ya) + n * ridge_ * at::eye(targets_, opts);  // S = Y^T Y + n lambda I
+    at::Tensor scatter = target_scatter - cross.t().mm(coefficients);
     scatter = 0.5 * (scatter + scatter.t());
-    precision_ = targets_ > 0 ? at::cholesky_inverse(at::linalg_cholesky(scatter)) : at::zeros({0, 0}, opts);
+    const at::Tensor precision =
+        targets_ > 0 ? at::cholesky_inverse(at::linalg_cholesky(scatter)) : at::zeros({0, 0}, opts);
+    // C S^-1 C^T: unit_information()'s explained part of every unit at once.
+    const at::Tensor explained = targets_ > 0 && d > 0
+                                     ? cross.mm(at::cholesky_solve(cross.t(), at::linalg_cholesky(target_scatter)))
+                                     : at::zeros({d, d}, opts);
+    gram_ = to_dense(gram);
+    explained_ = to_dense(explained);
+    inverse_gram_ = to_dense(inverse_gram);
+    coefficients_ = to_dense(coefficients);
+    precision_ = to_dense(precision);
     fits_ = 1;
   }
 
@@ -93,20 +182,18 @@ class LinearElimination final : public Elimination {
   // C_u = X_u^T Y and S = Y^T Y + n lambda I (the gaussian MI by the determinant lemma), for all
   // units from one product C S^-1 C^T.
   std::vector<double> unit_information() override {
-    const double n = static_cast<double>(samples_);
-    const auto opts = x_.options();
     std::vector<double> out(unit_columns_.size(), 0.0);
-    if (targets_ == 0 || x_.size(1) == 0) return out;
-    const at::Tensor s = y_.t().mm(y_) + n * ridge_ * at::eye(targets_, opts);
-    const at::Tensor cross = x_.t().mm(y_);                                         // [d, m]
-    const at::Tensor explained = cross.mm(at::cholesky_solve(cross.t(), at::linalg_cholesky(s)));  // C S^-1 C^T
+    if (targets_ == 0 || gram_.rows == 0) return out;
     for (size_t u = 0; u < unit_columns_.size(); ++u) {
-      if (unit_columns_[u].empty()) continue;
-      const at::Tensor idx = at::tensor(unit_columns_[u], at::kLong);
-      const at::Tensor xu = x_.index_select(1, idx);
-      const at::Tensor a = xu.t().mm(xu) + n * ridge_ * at::eye(idx.size(0), opts);
-      const at::Tensor q = explained.index_select(0, idx).index_select(1, idx);
-      out[u] = 0.5 * (log_det_spd(a) - log_det_spd(0.5 * ((a - q) + (a - q).t())));
+      const std::vector<int64_t>& s = unit_columns_[u];
+      if (s.empty()) continue;
+      const Dense a = block(gram_, s);
+      Dense rest = a;
+      const Dense q = block(explained_, s);
+      for (size_t i = 0; i < rest.v.size(); ++i) rest.v[i] -= q.v[i];
+      symmetrize(rest);
+      out[u] = 0.5 * (log_det(cholesky(a, "a unit's Gram block")) -
+                      log_det(cholesky(rest, "a unit's residual scatter")));
     }
     fits_ += static_cast<int64_t>(unit_columns_.size());
     return out;
@@ -117,11 +204,15 @@ class LinearElimination final : public Elimination {
     UnitTest t;
     if (s.empty() || targets_ == 0) return t;  // a dead unit, or nothing to predict: no information
     const Update up = update_for(s);
-    t.information = std::max(0.0, 0.5 * (log_det_spd(up.inner) - log_det_spd(up.h_ss)));
+    t.information = std::max(0.0, 0.5 * (log_det(up.inner_factor) - log_det(up.h_ss_factor)));
     // Residual scatter rises by B_S^T H_SS^-1 B_S; its trace over n m is the mean squared error's rise.
-    const at::Tensor b_s = coefficients_.index_select(0, at::tensor(s, at::kLong));
-    t.loss_increase = at::cholesky_solve(b_s, at::linalg_cholesky(up.h_ss)).mul(b_s).sum().item<double>() /
-                      static_cast<double>(samples_ * targets_);
+    Dense b_s_t = transpose(up.b_s);                    // [m, k]
+    const Dense solved = times_inverse(b_s_t, up.h_ss_factor);  // B_S^T H_SS^-1
+    double rise = 0;
+    for (int64_t c = 0; c < targets_; ++c) {
+      for (int64_t i = 0; i < up.b_s.rows; ++i) rise += solved(c, i) * up.b_s(i, c);
+    }
+    t.loss_increase = rise / static_cast<double>(samples_ * targets_);
     const int64_t k = static_cast<int64_t>(s.size());
     const int64_t others = static_cast<int64_t>(active_columns_.size()) - k;
     const TestResult r = likelihood_ratio_test(t.information, samples_, k, targets_, others, 0.95);
@@ -137,10 +228,11 @@ class LinearElimination final : public Elimination {
     active_units_[static_cast<size_t>(unit)] = false;
     if (s.empty()) return;
     const Update up = update_for(s);
+    const int64_t a = inverse_gram_.rows, k = static_cast<int64_t>(s.size()), m = targets_;
     std::vector<int64_t> keep;
     std::vector<int64_t> kept_columns;
     size_t next = 0;
-    for (int64_t p = 0; p < static_cast<int64_t>(active_columns_.size()); ++p) {
+    for (int64_t p = 0; p < a; ++p) {
       if (next < s.size() && s[next] == p) {
         ++next;
         continue;
@@ -148,18 +240,42 @@ class LinearElimination final : public Elimination {
       keep.push_back(p);
       kept_columns.push_back(active_columns_[static_cast<size_t>(p)]);
     }
-    const at::Tensor keep_idx = at::tensor(keep, at::kLong), s_idx = at::tensor(s, at::kLong);
-    const at::Tensor h_os = inverse_gram_.index_select(0, keep_idx).index_select(1, s_idx);  // [a-k, k]
-    const at::Tensor h_ss_inv = at::cholesky_inverse(at::linalg_cholesky(up.h_ss));
-    const at::Tensor b_s = coefficients_.index_select(0, s_idx);  // [k, m]
-    if (targets_ > 0) {
-      const at::Tensor pb = precision_.mm(b_s.t());  // P B_S^T [m, k]
-      precision_ = precision_ - pb.mm(at::cholesky_solve(pb.t(), at::linalg_cholesky(up.inner)));
-      precision_ = 0.5 * (precision_ + precision_.t());
+    const int64_t o = static_cast<int64_t>(keep.size());
+    if (m > 0) {  // P' = P - (P B_S^T) inner^-1 (B_S P)
+      const Dense v = times_inverse(up.pb, up.inner_factor);  // [m, k]
+      for (int64_t r = 0; r < m; ++r) {
+        for (int64_t c = 0; c < m; ++c) {
+          double sum = 0;
+          for (int64_t i = 0; i < k; ++i) sum += v(r, i) * up.pb(c, i);
+          precision_(r, c) -= sum;
+        }
+      }
+      symmetrize(precision_);
     }
-    inverse_gram_ = inverse_gram_.index_select(0, keep_idx).index_select(1, keep_idx) - h_os.mm(h_ss_inv).mm(h_os.t());
-    inverse_gram_ = 0.5 * (inverse_gram_ + inverse_gram_.t());
-    coefficients_ = coefficients_.index_select(0, keep_idx) - h_os.mm(h_ss_inv).mm(b_s);
+    Dense h_os(o, k);  // H_OS
+    for (int64_t p = 0; p < o; ++p) {
+      for (int64_t i = 0; i < k; ++i) h_os(p, i) = inverse_gram_(keep[static_cast<size_t>(p)], s[static_cast<size_t>(i)]);
+    }
+    const Dense w = times_inverse(h_os, up.h_ss_factor);  // H_OS H_SS^-1 [o, k]
+    Dense h(o, o);  // H' = H_OO - W H_OS^T
+    for (int64_t p = 0; p < o; ++p) {
+      for (int64_t q = 0; q < o; ++q) {
+        double sum = 0;
+        for (int64_t i = 0; i < k; ++i) sum += w(p, i) * h_os(q, i);
+        h(p, q) = inverse_gram_(keep[static_cast<size_t>(p)], keep[static_cast<size_t>(q)]) - sum;
+      }
+    }
+    symmetrize(h);
+    Dense b(o, m);  // B' = B_O - W B_S
+    for (int64_t p = 0; p < o; ++p) {
+      for (int64_t c = 0; c < m; ++c) {
+        double sum = 0;
+        for (int64_t i = 0; i < k; ++i) sum += w(p, i) * up.b_s(i, c);
+        b(p, c) = coefficients_(keep[static_cast<size_t>(p)], c) - sum;
+      }
+    }
+    inverse_gram_ = std::move(h);
+    coefficients_ = std::move(b);
     active_columns_ = kept_columns;
   }
 
@@ -167,17 +283,47 @@ class LinearElimination final : public Elimination {
 
  private:
   struct Update {
-    at::Tensor h_ss;   // H_SS [k, k]
-    at::Tensor inner;  // H_SS + B_S P B_S^T [k, k]
+    Dense b_s;           // B_S [k, m]
+    Dense pb;            // P B_S^T [m, k]
+    Dense h_ss_factor;   // Cholesky factor of H_SS [k, k]
+    Dense inner_factor;  // of H_SS + B_S P B_S^T [k, k]
   };
 
+  static Dense transpose(const Dense& a) {
+    Dense t(a.cols, a.rows);
+    for (int64_t i = 0; i < a.rows; ++i) {
+      for (int64_t j = 0; j < a.cols; ++j) t(j, i) = a(i, j);
+    }
+    return t;
+  }
+
   Update update_for(const std::vector<int64_t>& s) const {
-    const at::Tensor idx = at::tensor(s, at::kLong);
+    const int64_t k = static_cast<int64_t>(s.size()), m = targets_;
     Update up;
-    up.h_ss = inverse_gram_.index_select(0, idx).index_select(1, idx);
-    const at::Tensor b_s = coefficients_.index_select(0, idx);
-    up.inner = up.h_ss + b_s.mm(precision_).mm(b_s.t());
-    up.inner = 0.5 * (up.inner + up.inner.t());
+    const Dense h_ss = block(inverse_gram_, s);
+    up.b_s = Dense(k, m);
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t c = 0; c < m; ++c) up.b_s(i, c) = coefficients_(s[static_cast<size_t>(i)], c);
+    }
+    up.pb = Dense(m, k);
+    for (int64_t r = 0; r < m; ++r) {
+      for (int64_t i = 0; i < k; ++i) {
+        double sum = 0;
+        for (int64_t c = 0; c < m; ++c) sum += precision_(r, c) * up.b_s(i, c);
+        up.pb(r, i) = sum;
+      }
+    }
+    Dense inner = h_ss;
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t j = 0; j < k; ++j) {
+        double sum = 0;
+        for (int64_t r = 0; r < m; ++r) sum += up.b_s(i, r) * up.pb(r, j);
+        inner(i, j) += sum;
+      }
+    }
+    symmetrize(inner);
+    up.h_ss_factor = cholesky(h_ss, "the inverse Gram block of a unit");
+    up.inner_factor = cholesky(inner, "a unit's update matrix");
     return up;
   }
 
@@ -203,11 +349,11 @@ class LinearElimination final : public Elimination {
 
   double ridge_ = 0;
   int64_t samples_ = 0, targets_ = 0, fits_ = 0;
-  at::Tensor x_, y_;                              // standardised, [n, d] and [n, m]
-  std::vector<std::vector<int64_t>> unit_columns_;  // columns of x_ per unit
+  std::vector<std::vector<int64_t>> unit_columns_;  // columns of the standardised unit matrix per unit
   std::vector<bool> active_units_;
-  std::vector<int64_t> active_columns_;           // columns of x_ still in the fit, in H's order
-  at::Tensor inverse_gram_, coefficients_, precision_;
+  std::vector<int64_t> active_columns_;           // those columns still in the fit, in H's order
+  Dense gram_, explained_;                        // X^T X + n lambda I and C S^-1 C^T, of all columns
+  Dense inverse_gram_, coefficients_, precision_;  // H, B, P of the active columns
 };
 
 }  // namespace

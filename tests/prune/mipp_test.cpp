@@ -106,6 +106,31 @@ TEST(MippMethod, SparsityModeReachesTheTargetWithinOnePoint) {
   EXPECT_NEAR(select_with(net, calibration, json::object(), budget).achieved, 0.6, 0.01);
 }
 
+// The search reuses a layer's decisions from an earlier run whenever the new threshold would decide
+// every tested unit the same way; that must change nothing but the work done.
+TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
+  models::ModelSpec spec;
+  spec.name = "lenet5";
+  const graph::Network net = models::build_model(spec);
+  const graph::Analysis a = graph::analyze(net);
+  const data::Dataset calibration = images(512, 1);
+  Budget budget;
+  budget.sparsity = 0.6;
+  auto searched = make_method("mipp", json::object());
+  const Selection s = searched->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
+  const json d = searched->details();
+  ASSERT_GT(d.at("search").size(), 2u);
+  int64_t fits_if_refit = 0;
+  for (const json& layer : d.at("layers")) fits_if_refit += layer.at("fits").get<int64_t>();
+  fits_if_refit *= static_cast<int64_t>(d.at("search").size());  // every run refitting every layer
+  EXPECT_LT(d.at("search_estimator_fits").get<int64_t>(), fits_if_refit);
+
+  // One run at the threshold the search chose, with nothing to reuse, decides the same.
+  auto direct = make_method(
+      "mipp", {{"mode", "confidence"}, {"loss_threshold", d.at("loss_threshold")}, {"confidence", d.at("confidence")}});
+  EXPECT_EQ(direct->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget).keep, s.keep);
+}
+
 TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
   const graph::Network net = mlp();
   const data::Dataset calibration = teacher(1000);

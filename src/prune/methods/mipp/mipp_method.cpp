@@ -195,20 +195,19 @@ class MippMethod final : public Method {
     const Plan plan = make_plan(in, features, budget);
 
     const SingleThreaded single_threaded;
+    DecisionCache decided;
     auto run = [&](double threshold, double confidence) {
-      return run_at(in, features, order, plan, budget, threshold, confidence, checkpoint);
+      return run_at(in, features, order, plan, budget, threshold, confidence, checkpoint, decided);
     };
     Run best;
     json trace = json::array();
     int64_t search_fits = 0;
     auto record = [&](const Run& r) {
-      int64_t fits = 0;
-      for (const LayerDecision& d : r.layers) fits += d.fits;
-      search_fits += fits;
+      search_fits += r.fits_made;
       trace.push_back({{"loss_threshold", r.threshold},
                        {"confidence", r.confidence},
                        {"achieved", r.achieved},
-                       {"estimator_fits", fits}});
+                       {"estimator_fits", r.fits_made}});
     };
     if (o_.mode == "confidence") {
       best = run(o_.loss_threshold, o_.confidence);
@@ -306,27 +305,40 @@ class MippMethod final : public Method {
     double confidence = 0;
     std::vector<LayerDecision> layers;  // by group id
     double achieved = 0;
+    int64_t fits_made = 0;  // by this run: decisions reused or read from the checkpoint made none
   };
 
-  // The target group g's units must explain: the decided (kept) units of every group its
-  // consumers produce, and the network's output where a consumer produces no group (the
-  // classifier, or a frozen layer).
-  at::Tensor target_for(const MethodInputs& in, const CalibrationFeatures& f, int g,
-                        const std::vector<std::optional<std::vector<int64_t>>>& kept) const {
-    const graph::Analysis& a = in.analysis;
-    std::vector<at::Tensor> pieces;
-    std::set<int> used;
+  // Where group g's target comes from: the groups its consumers produce, and whether the network's
+  // output is part of it (a consumer that produces no group: the classifier, or a frozen layer).
+  struct TargetSources {
+    std::vector<int> groups;
     bool output = false;
+  };
+
+  static TargetSources target_sources(const graph::Analysis& a, int g) {
+    TargetSources s;
     for (const graph::ChannelSlice& c : a.groups[static_cast<size_t>(g)].consumers) {
       int produced = -1;
       for (const graph::Group& h : a.groups) {
         if (std::find(h.producers.begin(), h.producers.end(), c.node) != h.producers.end()) produced = h.id;
       }
       if (produced < 0 || produced == g) {
-        output = true;
-        continue;
+        s.output = true;
+      } else if (std::find(s.groups.begin(), s.groups.end(), produced) == s.groups.end()) {
+        s.groups.push_back(produced);
       }
-      if (!used.insert(produced).second) continue;
+    }
+    if (s.groups.empty()) s.output = true;
+    return s;
+  }
+
+  // The target group g's units must explain: the decided (kept) units of every group its
+  // consumers produce, and the network's output where target_sources says so.
+  at::Tensor target_for(const MethodInputs& in, const CalibrationFeatures& f, int g,
+                        const std::vector<std::optional<std::vector<int64_t>>>& kept) const {
+    const TargetSources sources = target_sources(in.analysis, g);
+    std::vector<at::Tensor> pieces;
+    for (int produced : sources.groups) {
       const auto& hf = f.groups[static_cast<size_t>(produced)];
       std::vector<int64_t> columns;
       const auto& units = kept[static_cast<size_t>(produced)];
@@ -336,8 +348,19 @@ class MippMethod final : public Method {
       }
       pieces.push_back(hf.columns.index_select(1, at::tensor(columns, at::kLong)));
     }
-    if (output || pieces.empty()) pieces.push_back(output_target(f));
+    if (sources.output) pieces.push_back(output_target(f));
     return at::cat(pieces, 1);
+  }
+
+  // Names group g's problem within one search: the group and the kept units its target is made of.
+  static std::string problem_key(const graph::Analysis& a, int g,
+                                 const std::vector<std::optional<std::vector<int64_t>>>& kept) {
+    std::string key = std::to_string(g);
+    for (int produced : target_sources(a, g).groups) {
+      const auto& units = kept[static_cast<size_t>(produced)];
+      key += fmt::format(" {}:[{}]", produced, units ? fmt::format("{}", fmt::join(*units, ",")) : "all");
+    }
+    return key;
   }
 
   // A group the calibration set is too small to test keeps all its units, with the reason.
@@ -360,8 +383,14 @@ class MippMethod final : public Method {
     return f.output;
   }
 
+  // The decisions made so far in one select(), by problem_key: a run whose decisions on a layer
+  // would all be the same as an earlier one's on the same target reuses it (decides_the_same), so
+  // the search refits only the layers a threshold step changes.
+  using DecisionCache = std::map<std::string, std::vector<LayerDecision>>;
+
   Run run_at(const MethodInputs& in, const CalibrationFeatures& f, const std::vector<int>& order, const Plan& plan,
-             const Budget& budget, double threshold, double confidence, Checkpoint& checkpoint) const {
+             const Budget& budget, double threshold, double confidence, Checkpoint& checkpoint,
+             DecisionCache& decided) const {
     const graph::Analysis& a = in.analysis;
     const double lambda = -std::log1p(-confidence);  // keep when ln p <= -lambda
     Run r;
@@ -371,10 +400,24 @@ class MippMethod final : public Method {
     std::vector<std::optional<std::vector<int64_t>>> kept(a.groups.size());
     for (size_t i = 0; i < order.size(); ++i) {
       const graph::Group& g = a.groups[static_cast<size_t>(order[i])];
-      std::optional<LayerDecision> d = checkpoint.find(threshold, confidence, g.name);
+      std::optional<LayerDecision> d;
+      std::vector<LayerDecision>* same_problem = nullptr;
       if (!plan.whole[static_cast<size_t>(g.id)].empty()) {
         d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
-      } else if (!d) {
+      } else {
+        same_problem = &decided[problem_key(a, g.id, kept)];
+        d = checkpoint.find(threshold, confidence, g.name);
+        if (!d) {
+          const auto same = std::find_if(same_problem->begin(), same_problem->end(), [&](const LayerDecision& e) {
+            return mipp_method::decides_the_same(e, lambda, threshold);
+          });
+          if (same != same_problem->end()) {
+            d = *same;
+            same_problem = nullptr;  // already known
+          }
+        }
+      }
+      if (!d) {
         info::EliminationProblem p;
         p.x = f.groups[static_cast<size_t>(g.id)].columns;
         p.y = target_for(in, f, g.id, kept);
@@ -395,7 +438,9 @@ class MippMethod final : public Method {
         d->target_columns = p.y.size(1);
         in.sink.stage_end();
         checkpoint.save(threshold, confidence, *d);
+        r.fits_made += d->fits;
       }
+      if (same_problem != nullptr) same_problem->push_back(*d);
       kept[static_cast<size_t>(g.id)] = d->keep;
       r.layers[static_cast<size_t>(g.id)] = std::move(*d);
     }

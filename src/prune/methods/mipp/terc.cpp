@@ -104,6 +104,16 @@ LayerDecision eliminate_units(info::Elimination& elimination, const std::string&
   return d;
 }
 
+bool decides_the_same(const LayerDecision& d, double lambda, double loss_threshold) {
+  if (!d.skipped.empty()) return true;
+  for (const UnitRecord& r : d.units) {
+    if (r.decision == "floor") continue;  // untested: reached only by the same earlier decisions
+    const bool keep = r.log_p_value <= -lambda && r.loss_increase >= loss_threshold;
+    if (keep != (r.decision == "kept")) return false;  // "round-to" units were removed in the elimination
+  }
+  return true;
+}
+
 void search_loss_threshold(double target, double tolerance, const std::function<double(double)>& removed_at) {
   search_increasing(1e-7, 1.0, target, tolerance, removed_at);
 }

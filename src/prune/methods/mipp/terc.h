@@ -59,6 +59,11 @@ void from_json(const nlohmann::json& j, LayerDecision& d);
 LayerDecision eliminate_units(info::Elimination& elimination, const std::string& group, int64_t units, int64_t floor,
                               int64_t round_to, double lambda, double loss_threshold, util::EventSink& sink);
 
+// Whether a run at `lambda` and `loss_threshold` would decide every unit `d` tested the same way.
+// The elimination is deterministic, so the same decisions mean the same visits, tests and kept set:
+// a search can reuse `d` instead of refitting the layer (on the same target).
+bool decides_the_same(const LayerDecision& d, double lambda, double loss_threshold);
+
 // The loss threshold whose run removes `target` (a fraction, of whatever `removed_at` measures).
 // Removal grows with the threshold (fewer units clear it), so this bisects its logarithm over
 // [1e-7, 1] (1e-7 keeps about what the test alone keeps, 1 removes everything above the floors)
