@@ -21,6 +21,7 @@ struct BenchCommandOptions {
   bool no_plots = false;
   bool dry_run = false;
   bool report_only = false;
+  std::vector<std::string> cells;
 };
 
 void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& global, const std::string& command) {
@@ -31,10 +32,12 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   if (config.threads > 0) g.threads = config.threads;  // the configuration's thread count is part of its identity
   const int threads = apply_global_options(g);
   config.threads = threads;
-  const size_t cells = bench::enumerate_cells(config).size();
+  const std::vector<bench::Cell> all = bench::enumerate_cells(config);
+  const std::vector<bench::Cell> selected = bench::matching_cells(config, all, opt.cells);
   if (opt.dry_run) {
-    for (const bench::Cell& cell : bench::enumerate_cells(config)) std::cout << bench::cell_key(config, cell) << "\n";
-    std::cout << fmt::format("{} cells, {} threads\n", cells, threads);
+    for (const bench::Cell& cell : selected) std::cout << bench::cell_key(config, cell) << "\n";
+    std::cout << (opt.cells.empty() ? fmt::format("{} cells, {} threads\n", all.size(), threads)
+                                    : fmt::format("{} of {} cells, {} threads\n", selected.size(), all.size(), threads));
     return;
   }
   auto sink = make_event_sink(global.log_format, global.quiet);
@@ -44,6 +47,7 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   run.command = command;
   run.render_plots = !opt.no_plots;
   run.run_cells = !opt.report_only;
+  run.cells = opt.cells;
   const bench::BenchOutcome outcome = bench::run_bench(config, run, *sink);
   if (!outcome.plot_note.empty()) sink->message(util::LogLevel::kWarn, outcome.plot_note);
   std::cout << fmt::format("{} cells: {} run now ({} failed), {} finished earlier; results in {}/summary.md\n",
@@ -59,6 +63,7 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
       "Examples:\n  mipp bench bench/configs/smoke.json --out /tmp/smoke\n"
       "  mipp bench bench/configs/lenet5-fmnist.json --out lenet5-bench --controls\n"
       "  mipp bench bench/configs/lenet5-fmnist.json --dry-run   (list the cells)\n"
+      "  mipp bench bench/configs/vgg11-fmnist32.json --out vgg --cells '*/after/*/seed0'   (a part of it)\n"
       "Rerun the same command on the same --out to resume an interrupted bench.\n");
   cmd->add_option("config", opt->config, "benchmark configuration (JSON; see docs/USAGE.md)")->required();
   cmd->add_option("--out", opt->out, "output folder (created; resumed when it holds this bench)");
@@ -67,6 +72,10 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--no-latency", opt->no_latency, "do not measure latency (faster)");
   cmd->add_flag("--no-plots", opt->no_plots, "write the gnuplot scripts but do not render them");
   cmd->add_flag("--dry-run", opt->dry_run, "validate the configuration and list its cells; run nothing");
+  cmd->add_option("--cells", opt->cells,
+                  "run only the cells whose key (see --dry-run) matches this shell glob; repeatable. The rest can "
+                  "run later into the same --out")
+      ->allow_extra_args(false);
   cmd->add_flag("--report-only", opt->report_only,
                 "rewrite results, summary and plots from the cells finished so far in --out; run none");
   cmd->callback([opt, &global] {
@@ -75,6 +84,7 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
     if (!opt->out.empty()) command += " --out " + opt->out;
     if (opt->controls) command += " --controls";
     if (opt->no_latency) command += " --no-latency";
+    for (const std::string& pattern : opt->cells) command += " --cells '" + pattern + "'";
     run_bench_command(*opt, global, command);
   });
 }

@@ -1,8 +1,12 @@
 #include "mipp/bench/cells.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "mipp/util/error.h"
 
 namespace mipp::bench {
 
@@ -41,6 +45,26 @@ std::vector<Cell> enumerate_cells(const BenchConfig& c) {
     }
   }
   return cells;
+}
+
+std::vector<Cell> matching_cells(const BenchConfig& c, const std::vector<Cell>& cells,
+                                 const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return cells;
+  std::vector<Cell> out;
+  std::vector<bool> used(patterns.size(), false);
+  for (const Cell& cell : cells) {
+    const std::string key = cell_key(c, cell);
+    bool match = false;
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      if (fnmatch(patterns[p].c_str(), key.c_str(), 0) == 0) match = used[p] = true;
+    }
+    if (match) out.push_back(cell);
+  }
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    MIPP_CHECK(used[p], kInvalidArgument, "--cells '{}': matches none of the {} cells of {} (list them with --dry-run)",
+               patterns[p], cells.size(), c.name);
+  }
+  return out;
 }
 
 }  // namespace mipp::bench

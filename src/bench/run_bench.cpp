@@ -136,10 +136,11 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   }
 
   const std::vector<Cell> cells = enumerate_cells(config);
+  const std::vector<Cell> selected = matching_cells(config, cells, options.cells);  // what this call may run
   util::RecordLog store((dir / "cells.jsonl").string());
   BenchOutcome outcome;
-  outcome.cells_total = cells.size();
-  for (const Cell& cell : cells) outcome.cells_skipped += store.find(cell_key(config, cell)) != nullptr;
+  outcome.cells_total = selected.size();
+  for (const Cell& cell : selected) outcome.cells_skipped += store.find(cell_key(config, cell)) != nullptr;
 
   sink.message(util::LogLevel::kInfo, fmt::format("loading {}", config.data.dataset));
   const DataByModel data(config);
@@ -151,35 +152,36 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     json run = {{"started_utc", utc_now()},
                 {"environment", environment},
                 {"command", options.command},
-                {"cells_total", cells.size()},
+                {"cells_total", selected.size()},
                 {"cells_skipped", outcome.cells_skipped}};
+    if (!options.cells.empty()) run["cells"] = options.cells;
     manifest["datasets"] = data.checksums();
     manifest["runs"].push_back(run);
     util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
   }
   if (outcome.cells_skipped > 0) {
     sink.message(util::LogLevel::kInfo, fmt::format("resuming: {} of {} cells finished earlier, skipped",
-                                                    outcome.cells_skipped, cells.size()));
+                                                    outcome.cells_skipped, selected.size()));
   }
 
   DenseCache dense((dir / "cache").string(), config, sink);
   const auto bench_start = Clock::now();
   size_t done = outcome.cells_skipped;
-  for (size_t i = 0; i < cells.size() && options.run_cells; ++i) {
-    const Cell& cell = cells[i];
+  for (size_t i = 0; i < selected.size() && options.run_cells; ++i) {
+    const Cell& cell = selected[i];
     const std::string key = cell_key(config, cell);
     if (store.find(key) != nullptr) continue;
-    sink.stage_begin("bench", static_cast<int64_t>(cells.size()));
-    const bool go = sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(cells.size()));
+    sink.stage_begin("bench", static_cast<int64_t>(selected.size()));
+    const bool go = sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(selected.size()));
     sink.stage_end();
     if (!go) {
       write_tables(dir, collect(config, cells, store, dense, environment, options.command));
-      MIPP_FAIL(kCancelled, "bench interrupted after {} of {} cells; run the same command to resume", done, cells.size());
+      MIPP_FAIL(kCancelled, "bench interrupted after {} of {} cells; run the same command to resume", done, selected.size());
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - bench_start).count();
     const std::string eta =
-        outcome.cells_run > 0 ? duration_text(elapsed / outcome.cells_run * (cells.size() - done)) : "unknown";
-    sink.message(util::LogLevel::kInfo, fmt::format("[{}/{}] {} (ETA {})", done + 1, cells.size(), key, eta));
+        outcome.cells_run > 0 ? duration_text(elapsed / outcome.cells_run * (selected.size() - done)) : "unknown";
+    sink.message(util::LogLevel::kInfo, fmt::format("[{}/{}] {} (ETA {})", done + 1, selected.size(), key, eta));
 
     json record = cell_identity(config, cell);
     CellContext ctx{config, data.of(cell.model), dense, store, sink};
@@ -207,7 +209,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     store.append(record);
     ++outcome.cells_run;
     ++done;
-    json event = {{"event", "bench_cell"}, {"done", done}, {"total", cells.size()}, {"key", key},
+    json event = {{"event", "bench_cell"}, {"done", done}, {"total", selected.size()}, {"key", key},
                   {"status", record.at("status")}};
     if (record.contains("top1_final")) event["top1_final"] = record.at("top1_final");
     if (record.contains("cell_seconds")) event["cell_seconds"] = record.at("cell_seconds");

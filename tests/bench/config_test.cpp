@@ -104,6 +104,24 @@ TEST_F(BenchConfigTest, CellsComeInOrderWithControlsAfterTheirMethod) {
   EXPECT_EQ(cell_key(c, parent_cell(cells[2])), cell_key(c, cells[0]));
 }
 
+TEST_F(BenchConfigTest, CellPatternsPickAPartOfTheBenchAndANoMatchIsAnError) {
+  json j = minimal();
+  j["seeds"] = json::array({3, 4});
+  const BenchConfig c = parse_config(j, "c.json");
+  const std::vector<Cell> cells = enumerate_cells(c);
+  EXPECT_EQ(matching_cells(c, cells, {}).size(), cells.size());
+  const std::vector<Cell> after3 = matching_cells(c, cells, {"*/after/*/seed3"});
+  ASSERT_EQ(after3.size(), 2u);
+  EXPECT_EQ(cell_key(c, after3[0]), "mlp/after/magnitude/0.5/seed3");
+  EXPECT_EQ(cell_key(c, after3[1]), "mlp/after/random/0.5/seed3");
+  // Several patterns: the union, in the bench's order, each cell once.
+  const std::vector<Cell> some = matching_cells(c, cells, {"*seed4", "*/random/*"});
+  ASSERT_EQ(some.size(), 5u);
+  EXPECT_EQ(cell_key(c, some[0]), "mlp/after/random/0.5/seed3");
+  testing::expect_error([&] { matching_cells(c, cells, {"*seed4", "vgg*"}); }, ErrorKind::kInvalidArgument,
+                        {"--cells 'vgg*'", "matches none of the 6 cells"});
+}
+
 }  // namespace
 
 }  // namespace mipp::bench

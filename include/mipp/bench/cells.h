@@ -32,4 +32,10 @@ Cell parent_cell(const Cell& cell);
 // random method gets none (its masks are random already).
 std::vector<Cell> enumerate_cells(const BenchConfig& c);
 
+// The cells whose key matches at least one of `patterns` (shell globs on cell_key, e.g.
+// "vgg11/after/*/0.7/seed0"), in their order; all of them when `patterns` is empty. Throws
+// Error(kInvalidArgument) naming a pattern that matches no cell.
+std::vector<Cell> matching_cells(const BenchConfig& c, const std::vector<Cell>& cells,
+                                 const std::vector<std::string>& patterns);
+
 }  // namespace mipp::bench

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "mipp/bench/config.h"
 #include "mipp/util/events.h"
@@ -28,6 +29,7 @@ struct BenchRunOptions {
   std::string command;        // the command line, quoted in summary.md
   bool render_plots = true;   // false: write the gnuplot scripts only
   bool run_cells = true;      // false: only rewrite the outputs from the cells finished so far
+  std::vector<std::string> cells;  // run only cells matching one of these globs (matching_cells); empty: all
 };
 
 struct BenchOutcome {
