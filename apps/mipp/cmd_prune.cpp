@@ -206,7 +206,7 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--confidence", opt->confidence,
                   "mipp: confidence level x in (0, 1) of its test (default 0.95); without --sparsity, the sparsity "
                   "emerges from it");
-  cmd->add_option("--estimator", opt->estimator, "mipp: estimator of its test: linear (default) or mlp");
+  cmd->add_option("--estimator", opt->estimator, "mipp: estimator of its test: linear (default), mlp (the paper's), or by refits gaussian or ksg (slow)");
   cmd->add_option("--checkpoint", opt->prune.checkpoint_path,
                   "mipp: where decisions are saved as they are made (default: OUT.checkpoint.jsonl)");
   cmd->add_flag("--resume", opt->prune.resume, "mipp: continue an interrupted run from its checkpoint");

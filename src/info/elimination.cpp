@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "info/estimator_elimination.h"
 #include "info/linear_elimination.h"
 #include "info/mlp_elimination.h"
 #include "mipp/util/error.h"
@@ -23,6 +24,12 @@ const std::vector<Entry>& table() {
   static const std::vector<Entry> entries = {
       {"linear", make_linear_elimination, [](int64_t columns, int64_t targets) { return columns + targets + 2; }},
       {"mlp", make_mlp_elimination, [](int64_t, int64_t) { return int64_t{0}; }},
+      // By refits, for comparison (estimator_elimination.h): d full estimates per pass.
+      {"gaussian",
+       [](const nlohmann::json& o, const EliminationProblem& p) { return make_estimator_elimination("gaussian", o, p); },
+       [](int64_t columns, int64_t targets) { return columns + targets + 2; }},
+      {"ksg", [](const nlohmann::json& o, const EliminationProblem& p) { return make_estimator_elimination("ksg", o, p); },
+       [](int64_t, int64_t) { return int64_t{0}; }},
   };
   return entries;
 }

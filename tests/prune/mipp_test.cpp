@@ -76,14 +76,18 @@ TEST(MippMethod, RemovesDuplicatedAndDeadUnitsAndKeepsTheRest) {
   b[7] = -1;
   net.set_tensor(fc1, "weight", w);
   net.set_tensor(fc1, "bias", b);
-  const Selection s = select_with(net, teacher(2000), {{"mode", "confidence"}, {"confidence", 0.95}}, Budget{});
   const graph::Analysis a = graph::analyze(net);
-  const std::vector<int64_t>& keep = s.keep[0];
   ASSERT_EQ(a.groups[0].name, "fc1");
-  EXPECT_EQ(std::count(keep.begin(), keep.end(), 7), 0) << "the dead unit stays";
-  EXPECT_EQ(std::count(keep.begin(), keep.end(), 2) + std::count(keep.begin(), keep.end(), 5), 1)
-      << "exactly one of two identical units must stay";
-  EXPECT_EQ(keep.size(), 22u) << "every other unit adds information";
+  for (const std::string estimator : {"linear", "gaussian"}) {  // closed form, and by refits
+    SCOPED_TRACE(estimator);
+    const Selection s = select_with(
+        net, teacher(2000), {{"mode", "confidence"}, {"confidence", 0.95}, {"estimator", estimator}}, Budget{});
+    const std::vector<int64_t>& keep = s.keep[0];
+    EXPECT_EQ(std::count(keep.begin(), keep.end(), 7), 0) << "the dead unit stays";
+    EXPECT_EQ(std::count(keep.begin(), keep.end(), 2) + std::count(keep.begin(), keep.end(), 5), 1)
+        << "exactly one of two identical units must stay";
+    EXPECT_EQ(keep.size(), 22u) << "every other unit adds information";
+  }
 }
 
 TEST(MippMethod, SparsityModeReachesTheTargetWithinOnePoint) {

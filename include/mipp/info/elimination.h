@@ -59,12 +59,13 @@ struct EliminationProblem {
   uint64_t seed = 0;
 };
 
-// Estimators that support elimination, for help texts: "linear", "mlp".
+// Estimators that support elimination, for help texts: "linear", "mlp", and by refits (each test a
+// full estimate; see src/info/estimator_elimination.h) "gaussian", "ksg".
 const std::vector<std::string>& elimination_estimators();
 
 // The fewest samples `estimator` needs for a problem of `columns` unit columns and `targets`
-// target columns (linear: a full-rank regression of the targets on all columns, columns + targets
-// + 2; mlp: none beyond its own checks, 0), so a caller can tell "too wide for this calibration
+// target columns (linear and gaussian: a full-rank regression or covariance of the targets and all
+// columns, columns + targets + 2; mlp and ksg: none beyond their own checks, 0), so a caller can tell "too wide for this calibration
 // set" from other errors before building. Throws Error(kNotFound) for an unknown estimator.
 int64_t elimination_min_samples(const std::string& estimator, int64_t columns, int64_t targets);
 
