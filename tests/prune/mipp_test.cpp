@@ -241,8 +241,8 @@ TEST(MippMethod, BadOptionsAreNamed) {
                         {"--scope layer"});
   testing::expect_error([&] { make_method("mipp", {{"confidence", 1.5}}); }, ErrorKind::kInvalidArgument,
                         {"--confidence 1.5"});
-  testing::expect_error([&] { make_method("mipp", {{"estimator", "ksg"}}); }, ErrorKind::kInvalidArgument,
-                        {"ksg", "linear"});
+  testing::expect_error([&] { make_method("mipp", {{"estimator", "knn"}}); }, ErrorKind::kInvalidArgument,
+                        {"knn", "linear, mlp, gaussian, ksg"});
   testing::expect_error([&] { make_method("mipp", {{"speed", 1}}); }, ErrorKind::kInvalidArgument, {"speed"});
   Budget too_much;
   too_much.sparsity = 0.95;
