@@ -135,6 +135,33 @@ TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
   EXPECT_EQ(direct->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget).keep, s.keep);
 }
 
+// The paper's order decides the outputs' side first, so a group explains only the kept units of
+// the next; inputs-first decides fc1 before fc2 and so against all of fc2's units.
+TEST(MippMethod, InputsFirstOrderExplainsTheNextLayerUnpruned) {
+  const graph::Network net = mlp();
+  const graph::Analysis a = graph::analyze(net);
+  const data::Dataset calibration = teacher(1000);
+  Budget budget;
+  budget.sparsity = 0.5;
+  auto target_width = [&](const std::string& order, const std::string& group, std::string* first) {
+    auto method = make_method("mipp", {{"order", order}});
+    method->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
+    const json layers = method->details().at("layers");
+    *first = layers.at(0).at("group").get<std::string>();
+    for (const json& l : layers) {
+      if (l.at("group") == group) return l.at("target_columns").get<int64_t>();
+    }
+    return int64_t{-1};
+  };
+  std::string first;
+  EXPECT_EQ(target_width("inputs-first", "fc1", &first), 12) << "fc2's 12 units, none removed yet";
+  EXPECT_EQ(first, "fc1");
+  EXPECT_LT(target_width("outputs-first", "fc1", &first), 12) << "fc2's kept units";
+  EXPECT_EQ(first, "fc2");
+  testing::expect_error([&] { make_method("mipp", {{"order", "random"}}); }, ErrorKind::kInvalidArgument,
+                        {"order 'random'", "outputs-first or inputs-first"});
+}
+
 TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
   const graph::Network net = mlp();
   const data::Dataset calibration = teacher(1000);

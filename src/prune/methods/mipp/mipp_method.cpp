@@ -41,12 +41,15 @@ struct MippOptions {
   // Targets wider than this are reduced to their leading principal components (target_components.h);
   // 0 keeps every column. 256 leaves the zoo's LeNets, VGG-11 (x0.5) and ResNet-20 untouched.
   int64_t target_components = 256;
+  // "outputs-first" (the paper's): each group's target is the next groups' kept units.
+  // "inputs-first": groups from the input on, each explaining the next groups unpruned.
+  std::string order = "outputs-first";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
-                                                "target_components"};
+                                                "target_components", "order"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -62,6 +65,7 @@ MippOptions parse_options(const json& j) {
   o.batch_size = j.value("batch_size", o.batch_size);
   o.search_tolerance = j.value("search_tolerance", o.search_tolerance);
   o.target_components = j.value("target_components", o.target_components);
+  o.order = j.value("order", o.order);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -77,6 +81,8 @@ MippOptions parse_options(const json& j) {
   MIPP_CHECK(o.batch_size >= 1, kInvalidArgument, "method mipp: batch_size {}: must be at least 1", o.batch_size);
   MIPP_CHECK(o.search_tolerance > 0 && o.search_tolerance < 0.5, kInvalidArgument,
              "method mipp: search_tolerance {}: must be in (0, 0.5)", o.search_tolerance);
+  MIPP_CHECK(o.order == "outputs-first" || o.order == "inputs-first", kInvalidArgument,
+             "method mipp: order '{}': use outputs-first or inputs-first", o.order);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -92,7 +98,8 @@ json options_json(const MippOptions& o) {
           {"pool", o.pool},
           {"batch_size", o.batch_size},
           {"search_tolerance", o.search_tolerance},
-          {"target_components", o.target_components}};
+          {"target_components", o.target_components},
+          {"order", o.order}};
 }
 
 // Runs a scope with one intra-op thread. The elimination's algebra is on small matrices (a few
@@ -191,7 +198,8 @@ class MippMethod final : public Method {
                         {"output_sum", features.output.to(torch::kFloat64).sum().item<double>()},
                         {"samples", features.output.size(0)}};
     Checkpoint checkpoint(in.checkpoint_path, in.resume, fingerprint);
-    const std::vector<int> order = output_to_input_order(a);
+    std::vector<int> order = output_to_input_order(a);
+    if (o_.order == "inputs-first") std::reverse(order.begin(), order.end());
     const Plan plan = make_plan(in, features, budget);
 
     const SingleThreaded single_threaded;
