@@ -25,6 +25,12 @@ struct StandardizedColumns {
 // equals its minimum (exactly: rounding noise of a mean must not make a constant look variable).
 StandardizedColumns standardize_columns(const at::Tensor& t);
 
+// Per unit, the positions among `c.kept` of its columns (`units[u]`: columns of the original
+// [n, columns] matrix, disjoint); a constant column has none, so a dead unit gets no columns.
+// Throws Error(kInvalidArgument), prefixed with `context`, for a column out of range or in two units.
+std::vector<std::vector<int64_t>> unit_positions(const std::string& context, const StandardizedColumns& c,
+                                                 int64_t columns, const std::vector<std::vector<int64_t>>& units);
+
 // "x column 3" for kept column `j` of argument `what`, for error messages.
 std::string column_label(const char* what, const StandardizedColumns& c, int64_t j);
 

@@ -28,20 +28,7 @@ class EstimatorElimination final : public Elimination {
     const StandardizedColumns xs = standardize_columns(x);
     x_ = xs.data;
     y_ = y;
-    std::vector<int64_t> position(static_cast<size_t>(x.size(1)), -1);
-    for (size_t j = 0; j < xs.kept.size(); ++j) position[static_cast<size_t>(xs.kept[j])] = static_cast<int64_t>(j);
-    std::vector<bool> used(static_cast<size_t>(x.size(1)), false);
-    for (size_t u = 0; u < problem.units.size(); ++u) {
-      std::vector<int64_t> columns;
-      for (int64_t c : problem.units[u]) {
-        MIPP_CHECK(c >= 0 && c < x.size(1), kInvalidArgument, "{}: unit {} names column {} of {}", context, u, c,
-                   x.size(1));
-        MIPP_CHECK(!used[static_cast<size_t>(c)], kInvalidArgument, "{}: column {} is in two units", context, c);
-        used[static_cast<size_t>(c)] = true;
-        if (position[static_cast<size_t>(c)] >= 0) columns.push_back(position[static_cast<size_t>(c)]);
-      }
-      units_.push_back(columns);
-    }
+    units_ = unit_positions(context, xs, x.size(1), problem.units);
     active_.assign(units_.size(), true);
   }
 

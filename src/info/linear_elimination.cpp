@@ -118,22 +118,10 @@ class LinearElimination final : public Elimination {
     const StandardizedColumns xs = standardize_columns(x), ys = standardize_columns(y);
     targets_ = static_cast<int64_t>(ys.kept.size());
 
-    // Unit -> positions among the standardised (non-constant) columns; constant columns carry no
-    // information and are dropped, so a dead unit has no columns at all.
-    std::vector<int64_t> column_position(static_cast<size_t>(x.size(1)), -1);
-    for (size_t j = 0; j < xs.kept.size(); ++j) column_position[static_cast<size_t>(xs.kept[j])] = static_cast<int64_t>(j);
-    std::vector<bool> used(static_cast<size_t>(x.size(1)), false);
-    for (size_t u = 0; u < problem.units.size(); ++u) {
-      std::vector<int64_t> columns;
-      for (int64_t c : problem.units[u]) {
-        MIPP_CHECK(c >= 0 && c < x.size(1), kInvalidArgument, "linear elimination: unit {} names column {} of {}", u,
-                   c, x.size(1));
-        MIPP_CHECK(!used[static_cast<size_t>(c)], kInvalidArgument, "linear elimination: column {} is in two units", c);
-        used[static_cast<size_t>(c)] = true;
-        if (column_position[static_cast<size_t>(c)] >= 0) columns.push_back(column_position[static_cast<size_t>(c)]);
-      }
-      unit_columns_.push_back(columns);
-      active_units_.push_back(true);
+    // Constant columns carry no information and are dropped, so a dead unit has no columns at all.
+    unit_columns_ = unit_positions("linear elimination", xs, x.size(1), problem.units);
+    active_units_.assign(unit_columns_.size(), true);
+    for (const auto& columns : unit_columns_) {
       for (int64_t c : columns) active_columns_.push_back(c);
     }
     const int64_t d = static_cast<int64_t>(active_columns_.size());
