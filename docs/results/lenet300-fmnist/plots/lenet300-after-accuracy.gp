@@ -8,13 +8,14 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xlabel "sparsity (fraction removed)"
 set ylabel "test top-1, % (mean ± sd over seeds)"
 plot "lenet300-after-accuracy.dat" index 0 using 1:2:3 with yerrorlines title "mipp", \
-     "lenet300-after-accuracy.dat" index 1 using 1:2:3 with yerrorlines title "magnitude", \
-     "lenet300-after-accuracy.dat" index 2 using 1:2:3 with yerrorlines title "random", \
-     "lenet300-after-accuracy.dat" index 3 using 1:2:3 with yerrorlines title "taylor", \
-     "lenet300-after-accuracy.dat" index 4 using 1:2:3 with yerrorlines title "snip", \
-     "lenet300-after-accuracy.dat" index 5 using 1:2:3 with yerrorlines title "grasp", \
-     "lenet300-after-accuracy.dat" index 6 using 1:2:3 with yerrorlines title "synflow", \
-     "lenet300-after-accuracy.dat" index 7 using 1:2:3 with yerrorlines title "prospr", \
-     "lenet300-after-accuracy.dat" index 8 using 1:2:3 with yerrorlines title "submodular", \
-     "lenet300-after-accuracy.dat" index 9 using 1:2:3 with yerrorlines title "thinet", \
+     "lenet300-after-accuracy.dat" index 1 using 1:2:3 with yerrorlines title "mipp-inputs-first", \
+     "lenet300-after-accuracy.dat" index 2 using 1:2:3 with yerrorlines title "magnitude", \
+     "lenet300-after-accuracy.dat" index 3 using 1:2:3 with yerrorlines title "random", \
+     "lenet300-after-accuracy.dat" index 4 using 1:2:3 with yerrorlines title "taylor", \
+     "lenet300-after-accuracy.dat" index 5 using 1:2:3 with yerrorlines title "snip", \
+     "lenet300-after-accuracy.dat" index 6 using 1:2:3 with yerrorlines title "grasp", \
+     "lenet300-after-accuracy.dat" index 7 using 1:2:3 with yerrorlines title "synflow", \
+     "lenet300-after-accuracy.dat" index 8 using 1:2:3 with yerrorlines title "prospr", \
+     "lenet300-after-accuracy.dat" index 9 using 1:2:3 with yerrorlines title "submodular", \
+     "lenet300-after-accuracy.dat" index 10 using 1:2:3 with yerrorlines title "thinet", \
      89.55000000000001 with lines dashtype 2 lc rgb "black" title "dense"
