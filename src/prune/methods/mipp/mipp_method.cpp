@@ -391,6 +391,27 @@ class MippMethod final : public Method {
     return f.output;
   }
 
+  // Group g's TERC elimination against its target, with the units of `kept` deciding the target.
+  LayerDecision eliminate(const MethodInputs& in, const CalibrationFeatures& f, const graph::Group& g,
+                          const std::vector<std::optional<std::vector<int64_t>>>& kept, int64_t floor,
+                          int64_t round_to, double lambda, double threshold) const {
+    info::EliminationProblem p;
+    p.x = f.groups[static_cast<size_t>(g.id)].columns;
+    p.y = target_for(in, f, g.id, kept);
+    if (o_.target_components > 0) p.y = mipp_method::leading_components(p.y, o_.target_components);
+    p.units = f.groups[static_cast<size_t>(g.id)].unit_columns;
+    p.seed = in.seed + static_cast<uint64_t>(g.id);
+    std::unique_ptr<info::Elimination> e;
+    try {
+      e = info::make_elimination(o_.estimator, o_.estimator_options, p);
+    } catch (const Error& err) {
+      throw Error(err.kind(), fmt::format("mipp: layer {}: {}", g.name, err.what()));
+    }
+    LayerDecision d = mipp_method::eliminate_units(*e, g.name, g.size, floor, round_to, lambda, threshold, in.sink);
+    d.target_columns = p.y.size(1);
+    return d;
+  }
+
   // The decisions made so far in one select(), by problem_key: a run whose decisions on a layer
   // would all be the same as an earlier one's on the same target reuses it (decides_the_same), so
   // the search refits only the layers a threshold step changes.
@@ -409,46 +430,28 @@ class MippMethod final : public Method {
     for (size_t i = 0; i < order.size(); ++i) {
       const graph::Group& g = a.groups[static_cast<size_t>(order[i])];
       std::optional<LayerDecision> d;
-      std::vector<LayerDecision>* same_problem = nullptr;
       if (!plan.whole[static_cast<size_t>(g.id)].empty()) {
         d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
       } else {
-        same_problem = &decided[problem_key(a, g.id, kept)];
-        d = checkpoint.find(threshold, confidence, g.name);
-        if (!d) {
-          const auto same = std::find_if(same_problem->begin(), same_problem->end(), [&](const LayerDecision& e) {
-            return mipp_method::decides_the_same(e, lambda, threshold);
-          });
-          if (same != same_problem->end()) {
-            d = *same;
-            same_problem = nullptr;  // already known
-          }
+        std::vector<LayerDecision>& same_problem = decided[problem_key(a, g.id, kept)];
+        const auto same = std::find_if(same_problem.begin(), same_problem.end(), [&](const LayerDecision& e) {
+          return mipp_method::decides_the_same(e, lambda, threshold);
+        });
+        if ((d = checkpoint.find(threshold, confidence, g.name))) {
+          same_problem.push_back(*d);
+        } else if (same != same_problem.end()) {
+          d = *same;
+        } else {
+          in.sink.stage_begin(fmt::format("mipp: {} ({}/{}, {} units, loss threshold {:.3g})", g.name, i + 1,
+                                          order.size(), g.size, threshold),
+                              g.size);
+          d = eliminate(in, f, g, kept, plan.floors[static_cast<size_t>(g.id)], budget.round_to, lambda, threshold);
+          in.sink.stage_end();
+          checkpoint.save(threshold, confidence, *d);
+          r.fits_made += d->fits;
+          same_problem.push_back(*d);
         }
       }
-      if (!d) {
-        info::EliminationProblem p;
-        p.x = f.groups[static_cast<size_t>(g.id)].columns;
-        p.y = target_for(in, f, g.id, kept);
-        if (o_.target_components > 0) p.y = mipp_method::leading_components(p.y, o_.target_components);
-        p.units = f.groups[static_cast<size_t>(g.id)].unit_columns;
-        p.seed = in.seed + static_cast<uint64_t>(g.id);
-        in.sink.stage_begin(fmt::format("mipp: {} ({}/{}, {} units, loss threshold {:.3g})", g.name, i + 1,
-                                        order.size(), g.size, threshold),
-                            g.size);
-        std::unique_ptr<info::Elimination> e;
-        try {
-          e = info::make_elimination(o_.estimator, o_.estimator_options, p);
-        } catch (const Error& err) {
-          throw Error(err.kind(), fmt::format("mipp: layer {}: {}", g.name, err.what()));
-        }
-        d = mipp_method::eliminate_units(*e, g.name, g.size, plan.floors[static_cast<size_t>(g.id)], budget.round_to,
-                                         lambda, threshold, in.sink);
-        d->target_columns = p.y.size(1);
-        in.sink.stage_end();
-        checkpoint.save(threshold, confidence, *d);
-        r.fits_made += d->fits;
-      }
-      if (same_problem != nullptr) same_problem->push_back(*d);
       kept[static_cast<size_t>(g.id)] = d->keep;
       r.layers[static_cast<size_t>(g.id)] = std::move(*d);
     }
