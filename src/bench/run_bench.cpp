@@ -103,6 +103,27 @@ BenchResults collect(const BenchConfig& c, const std::vector<Cell>& cells, const
   return r;
 }
 
+// Whether `newer` is `older` with keys added: a later mipp resolves a configuration with the
+// options it has gained (at defaults that keep the old behaviour), and must still resume a bench
+// an earlier one started; any changed value, or an array of another length, is another bench.
+bool extends(const json& newer, const json& older) {
+  if (older.is_object()) {
+    if (!newer.is_object()) return false;
+    for (const auto& [key, value] : older.items()) {
+      if (!newer.contains(key) || !extends(newer.at(key), value)) return false;
+    }
+    return true;
+  }
+  if (older.is_array()) {
+    if (!newer.is_array() || newer.size() != older.size()) return false;
+    for (size_t i = 0; i < older.size(); ++i) {
+      if (!extends(newer.at(i), older.at(i))) return false;
+    }
+    return true;
+  }
+  return newer == older;
+}
+
 void write_tables(const fs::path& dir, const BenchResults& r) {
   util::write_text_atomically((dir / "results.csv").string(), results_csv(r));
   util::write_text_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
@@ -129,7 +150,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     } catch (const json::exception& e) {
       MIPP_FAIL(kCorruption, "{}: not valid JSON: {}", manifest_path.string(), e.what());
     }
-    MIPP_CHECK(old.value("config", json()) == config_json, kInvalidArgument,
+    MIPP_CHECK(extends(config_json, old.value("config", json())), kInvalidArgument,
                "--out {}: holds a bench of a different configuration (see its manifest.json); use another folder",
                options.out_dir);
     manifest["runs"] = old.value("runs", json::array());

@@ -94,6 +94,19 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   ASSERT_EQ(nothing_left.exit_code, 0) << nothing_left.err;
   EXPECT_NE(nothing_left.out.find("0 run now"), std::string::npos) << nothing_left.out;
 
+  // A folder started by an older mipp, whose resolved configuration lacked an option added since
+  // (here mipp's `order`), resumes: the newer configuration only adds keys.
+  json older_manifest = read_json(out + "/manifest.json");
+  bool removed = false;
+  for (json& m : older_manifest.at("config").at("methods")) {
+    if (m.at("name") == "mipp") removed = m.at("options").erase("order") == 1;
+  }
+  ASSERT_TRUE(removed);
+  write_text(out + "/manifest.json", older_manifest.dump(2));
+  const auto older = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  ASSERT_EQ(older.exit_code, 0) << older.err;
+  EXPECT_NE(older.out.find("0 run now"), std::string::npos) << older.out;
+
   // The folder holds this bench; another configuration (no controls) is refused.
   const auto other = run_mipp("bench " + kSmoke + " --out " + out + " --quiet");
   EXPECT_EQ(other.exit_code, 2);
