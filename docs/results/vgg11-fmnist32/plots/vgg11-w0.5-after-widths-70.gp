@@ -1,0 +1,20 @@
+# Re-render with: gnuplot vgg11-w0.5-after-widths-70.gp (in this folder)
+set terminal pngcairo size 900,560 font ",11"
+set output "vgg11-w0.5-after-widths-70.png"
+set title "vgg11-w0.5, pruned after training: widths at 70% sparsity"
+set key outside right top
+set grid
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+set xtics ("features.0" 0, "features.4" 1, "features.8" 2, "features.11" 3, "features.15" 4, "features.18" 5, "features.22" 6, "features.25" 7) rotate by -45
+set ylabel "units kept (mean over seeds)"
+set logscale y
+plot "vgg11-w0.5-after-widths-70.dat" index 0 using 1:2 with linespoints title "mipp", \
+     "vgg11-w0.5-after-widths-70.dat" index 1 using 1:2 with linespoints title "magnitude", \
+     "vgg11-w0.5-after-widths-70.dat" index 2 using 1:2 with linespoints title "random", \
+     "vgg11-w0.5-after-widths-70.dat" index 3 using 1:2 with linespoints title "taylor", \
+     "vgg11-w0.5-after-widths-70.dat" index 4 using 1:2 with linespoints title "snip", \
+     "vgg11-w0.5-after-widths-70.dat" index 5 using 1:2 with linespoints title "grasp", \
+     "vgg11-w0.5-after-widths-70.dat" index 6 using 1:2 with linespoints title "synflow", \
+     "vgg11-w0.5-after-widths-70.dat" index 7 using 1:2 with linespoints title "prospr", \
+     "vgg11-w0.5-after-widths-70.dat" index 8 using 1:2 with linespoints title "submodular", \
+     "vgg11-w0.5-after-widths-70.dat" index 9 using 1:2 with linespoints title "thinet"
