@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -155,19 +157,31 @@ TEST(BenchCli, BadConfigListsEveryProblemAndWritesNothing) {
   EXPECT_NE(missing.err.find("nothing.json"), std::string::npos);
 }
 
-// The configurations shipped in bench/configs/ (the ones RESULTS.md names) stay valid as mipp changes.
+// The configurations shipped in bench/configs/ stay valid as mipp changes, and every one the docs name
+// is shipped.
 TEST(BenchCli, EveryShippedConfigIsValid) {
   testing::TempDir dir;
-  int configs = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(MIPP_SOURCE_DIR) + "/bench/configs")) {
+  const std::string config_dir = std::string(MIPP_SOURCE_DIR) + "/bench/configs";
+  std::set<std::string> shipped;
+  for (const auto& entry : std::filesystem::directory_iterator(config_dir)) {
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
     const auto r = run_mipp("bench " + path + " --dry-run --out " + dir.file(entry.path().stem().string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(" cells, "), std::string::npos) << r.out;
-    ++configs;
+    shipped.insert(entry.path().filename().string());
   }
-  EXPECT_GE(configs, 8);
+  const std::regex named(R"(bench/configs/([A-Za-z0-9_.-]+\.json))");
+  int names = 0;
+  for (const char* doc : {"/docs/RESULTS.md", "/docs/USAGE.md"}) {
+    const std::string text = read_text(std::string(MIPP_SOURCE_DIR) + doc);
+    for (std::sregex_iterator m(text.begin(), text.end(), named), end; m != end; ++m) {
+      EXPECT_EQ(shipped.count((*m)[1].str()), 1u) << doc << " names " << (*m)[0].str() << ", which is not shipped";
+      ++names;
+    }
+  }
+  EXPECT_GE(names, 1) << "the docs name no bench configuration";
+  EXPECT_FALSE(shipped.empty());
 }
 
 }  // namespace mipp
