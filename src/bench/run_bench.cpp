@@ -103,10 +103,12 @@ BenchResults collect(const BenchConfig& c, const std::vector<Cell>& cells, const
   return r;
 }
 
-// Whether `newer` is `older` with keys added: a later mipp resolves a configuration with the
-// options it has gained (at defaults that keep the old behaviour), and must still resume a bench
-// an earlier one started; any changed value, or an array of another length, is another bench.
-bool extends(const json& newer, const json& older) {
+// Whether `newer` keeps everything `older` configured, so that the cells `older` finished are
+// still valid: keys may be added (a later mipp resolves a configuration with the options it has
+// gained, at defaults that keep the old behaviour), and the lists of cells — models, methods,
+// sparsities, seeds — may grow at their end (a method added to a finished bench runs alone). Any
+// changed value, or another list changed in length, is another bench; the description is free text.
+bool extends(const json& newer, const json& older, bool may_grow = false) {
   if (older.is_object()) {
     if (!newer.is_object()) return false;
     for (const auto& [key, value] : older.items()) {
@@ -115,13 +117,24 @@ bool extends(const json& newer, const json& older) {
     return true;
   }
   if (older.is_array()) {
-    if (!newer.is_array() || newer.size() != older.size()) return false;
+    if (!newer.is_array() || newer.size() < older.size() || (!may_grow && newer.size() != older.size())) return false;
     for (size_t i = 0; i < older.size(); ++i) {
       if (!extends(newer.at(i), older.at(i))) return false;
     }
     return true;
   }
   return newer == older;
+}
+
+// extends() at the top of a configuration, where the lists of cells may grow.
+bool extends_config(const json& newer, const json& older) {
+  if (!older.is_object() || !newer.is_object()) return false;
+  for (const auto& [key, value] : older.items()) {
+    if (key == "description") continue;
+    const bool cell_list = key == "models" || key == "methods" || key == "sparsities" || key == "seeds";
+    if (!newer.contains(key) || !extends(newer.at(key), value, cell_list)) return false;
+  }
+  return true;
 }
 
 void write_tables(const fs::path& dir, const BenchResults& r) {
@@ -150,7 +163,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     } catch (const json::exception& e) {
       MIPP_FAIL(kCorruption, "{}: not valid JSON: {}", manifest_path.string(), e.what());
     }
-    MIPP_CHECK(extends(config_json, old.value("config", json())), kInvalidArgument,
+    MIPP_CHECK(extends_config(config_json, old.value("config", json())), kInvalidArgument,
                "--out {}: holds a bench of a different configuration (see its manifest.json); use another folder",
                options.out_dir);
     manifest["runs"] = old.value("runs", json::array());

@@ -109,6 +109,23 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   ASSERT_EQ(older.exit_code, 0) << older.err;
   EXPECT_NE(older.out.find("0 run now"), std::string::npos) << older.out;
 
+  // A method added at the end of the list (and the description reworded) runs alone (random: no
+  // controls, 2 seeds x 2 timings): the cells
+  // finished stay valid. A changed method is another bench.
+  json grown = read_json(kSmoke);
+  grown["methods"].push_back("random");
+  grown["description"] = "the smoke bench and random";
+  write_text(dir.file("grown.json"), grown.dump());
+  const auto added = run_mipp("bench " + dir.file("grown.json") + " --out " + out + " --controls --quiet");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_NE(added.out.find("28 cells: 4 run now (0 failed), 24 finished earlier"), std::string::npos) << added.out;
+  json changed = grown;
+  changed["methods"][0] = {{"name", "magnitude"}, {"options", {{"norm", 2}}}};
+  write_text(dir.file("changed.json"), changed.dump());
+  const auto refused = run_mipp("bench " + dir.file("changed.json") + " --out " + out + " --controls --quiet");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("different configuration"), std::string::npos) << refused.err;
+
   // The folder holds this bench; another configuration (no controls) is refused.
   const auto other = run_mipp("bench " + kSmoke + " --out " + out + " --quiet");
   EXPECT_EQ(other.exit_code, 2);

@@ -10,6 +10,7 @@
 #include "mipp/models/zoo.h"
 #include "mipp/prune/method.h"
 #include "prune/methods/mipp/target_components.h"
+#include "prune/methods/mipp/unit_features.h"
 #include "support/expect_error.h"
 #include "support/temp_dir.h"
 
@@ -78,10 +79,23 @@ TEST(MippMethod, RemovesDuplicatedAndDeadUnitsAndKeepsTheRest) {
   net.set_tensor(fc1, "bias", b);
   const graph::Analysis a = graph::analyze(net);
   ASSERT_EQ(a.groups[0].name, "fc1");
-  for (const std::string estimator : {"linear", "gaussian"}) {  // closed form, and by refits
-    SCOPED_TRACE(estimator);
-    const Selection s = select_with(
-        net, teacher(2000), {{"mode", "confidence"}, {"confidence", 0.95}, {"estimator", estimator}}, Budget{});
+  // Closed form and by refits; against the next layer's activations and its pre-activations. The
+  // pre-activations are an exact linear function of fc1's units, so the linear fit leaves no
+  // residual and the test alone finds even a duplicate significant: a loss threshold decides.
+  struct Setting {
+    std::string estimator, next_layer;
+    double loss_threshold;
+  };
+  for (const Setting& setting : {Setting{"linear", "activations", 0.0}, Setting{"gaussian", "activations", 0.0},
+                                 Setting{"linear", "pre-activations", 1e-4}}) {
+    SCOPED_TRACE(setting.estimator + " " + setting.next_layer);
+    const Selection s = select_with(net, teacher(2000),
+                                    {{"mode", "confidence"},
+                                     {"confidence", 0.95},
+                                     {"loss_threshold", setting.loss_threshold},
+                                     {"estimator", setting.estimator},
+                                     {"next_layer", setting.next_layer}},
+                                    Budget{});
     const std::vector<int64_t>& keep = s.keep[0];
     EXPECT_EQ(std::count(keep.begin(), keep.end(), 7), 0) << "the dead unit stays";
     EXPECT_EQ(std::count(keep.begin(), keep.end(), 2) + std::count(keep.begin(), keep.end(), 5), 1)
@@ -160,6 +174,29 @@ TEST(MippMethod, InputsFirstOrderExplainsTheNextLayerUnpruned) {
   EXPECT_EQ(first, "fc2");
   testing::expect_error([&] { make_method("mipp", {{"order", "random"}}); }, ErrorKind::kInvalidArgument,
                         {"order 'random'", "outputs-first or inputs-first"});
+}
+
+// A group's pre-activations are what its layer computes from the layer before before the activation:
+// for fc2 of the MLP, exactly fc1's activations times fc2's weights plus its bias.
+TEST(MippFeatures, PreActivationsAreTheLayersLinearOutput) {
+  const graph::Network net = mlp();
+  const graph::Analysis a = graph::analyze(net);
+  ASSERT_EQ(a.groups.size(), 2u);
+  ASSERT_EQ(a.groups[1].name, "fc2");
+  const mipp_method::CalibrationFeatures f =
+      mipp_method::compute_features(net, a, teacher(300), 1, 64, true, util::null_sink());
+  const graph::Node& fc2 = net.node(net.find("fc2"));
+  const at::Tensor expected =
+      at::addmm(fc2.params.at("bias"), f.groups[0].columns, fc2.params.at("weight").t());
+  ASSERT_TRUE(f.groups[1].pre_activations.defined());
+  EXPECT_TRUE(at::allclose(f.groups[1].pre_activations, expected, 1e-5, 1e-5));
+  EXPECT_TRUE((f.groups[1].columns >= 0).all().item<bool>()) << "the activations are after the ReLU";
+  EXPECT_TRUE((f.groups[1].pre_activations < 0).any().item<bool>()) << "the pre-activations are before it";
+  const mipp_method::CalibrationFeatures without =
+      mipp_method::compute_features(net, a, teacher(300), 1, 64, false, util::null_sink());
+  EXPECT_FALSE(without.groups[1].pre_activations.defined()) << "only computed when asked for";
+  testing::expect_error([&] { make_method("mipp", {{"next_layer", "logits"}}); }, ErrorKind::kInvalidArgument,
+                        {"next_layer 'logits'", "activations or pre-activations"});
 }
 
 TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {

@@ -41,7 +41,7 @@ FeatureSelection select_input_features(const graph::Network& net, const data::Da
   MIPP_CHECK(o.pool >= 1 && o.pool <= 8, kInvalidArgument, "--pool {}: must be in 1..8", o.pool);
   MIPP_CHECK(calibration.size() > 0, kInvalidArgument, "select-features: no calibration samples");
   const graph::Analysis a = graph::analyze(net);
-  const mipp_method::CalibrationFeatures f = mipp_method::compute_features(net, a, calibration, o.pool, 256, sink);
+  const mipp_method::CalibrationFeatures f = mipp_method::compute_features(net, a, calibration, o.pool, 256, false, sink);
 
   const at::Tensor inputs = calibration.inputs.to(torch::kFloat32);
   const int64_t n = inputs.size(0);

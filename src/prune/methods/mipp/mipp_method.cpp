@@ -44,12 +44,16 @@ struct MippOptions {
   // "outputs-first" (the paper's): each group's target is the next groups' kept units.
   // "inputs-first": groups from the input on, each explaining the next groups unpruned.
   std::string order = "outputs-first";
+  // What of the next layer a group's units must explain: "activations" (what the layer after it
+  // reads: after batch-norm and activation) or "pre-activations" (before the activation; a residual
+  // group, read only after its sum, gives its activations).
+  std::string next_layer = "activations";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
-                                                "target_components", "order"};
+                                                "target_components", "order", "next_layer"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -66,6 +70,7 @@ MippOptions parse_options(const json& j) {
   o.search_tolerance = j.value("search_tolerance", o.search_tolerance);
   o.target_components = j.value("target_components", o.target_components);
   o.order = j.value("order", o.order);
+  o.next_layer = j.value("next_layer", o.next_layer);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -83,6 +88,8 @@ MippOptions parse_options(const json& j) {
              "method mipp: search_tolerance {}: must be in (0, 0.5)", o.search_tolerance);
   MIPP_CHECK(o.order == "outputs-first" || o.order == "inputs-first", kInvalidArgument,
              "method mipp: order '{}': use outputs-first or inputs-first", o.order);
+  MIPP_CHECK(o.next_layer == "activations" || o.next_layer == "pre-activations", kInvalidArgument,
+             "method mipp: next_layer '{}': use activations or pre-activations", o.next_layer);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -99,7 +106,8 @@ json options_json(const MippOptions& o) {
           {"batch_size", o.batch_size},
           {"search_tolerance", o.search_tolerance},
           {"target_components", o.target_components},
-          {"order", o.order}};
+          {"order", o.order},
+          {"next_layer", o.next_layer}};
 }
 
 // Runs a scope with one intra-op thread. The elimination's algebra is on small matrices (a few
@@ -191,7 +199,8 @@ class MippMethod final : public Method {
     const auto start = std::chrono::steady_clock::now();
     const graph::Analysis& a = in.analysis;
     const CalibrationFeatures features =
-        mipp_method::compute_features(in.net, a, *in.calibration, o_.pool, o_.batch_size, in.sink);
+        mipp_method::compute_features(in.net, a, *in.calibration, o_.pool, o_.batch_size,
+                                      o_.next_layer == "pre-activations", in.sink);
     json fingerprint = {{"options", options_json(o_)},
                         {"budget", budget},
                         {"seed", in.seed},
@@ -348,10 +357,20 @@ class MippMethod final : public Method {
     std::vector<at::Tensor> pieces;
     for (int produced : sources.groups) {
       const auto& hf = f.groups[static_cast<size_t>(produced)];
-      std::vector<int64_t> columns;
       const auto& units = kept[static_cast<size_t>(produced)];
-      for (int64_t u = 0; u < static_cast<int64_t>(hf.unit_columns.size()); ++u) {
-        if (units && !std::binary_search(units->begin(), units->end(), u)) continue;
+      const auto units_total = static_cast<int64_t>(hf.unit_columns.size());
+      auto is_kept = [&](int64_t u) { return !units || std::binary_search(units->begin(), units->end(), u); };
+      std::vector<int64_t> columns;
+      if (hf.pre_activations.defined()) {
+        const int64_t per_unit = hf.pre_activations.size(1) / units_total;
+        for (int64_t u = 0; u < units_total; ++u) {
+          for (int64_t j = 0; j < per_unit && is_kept(u); ++j) columns.push_back(u * per_unit + j);
+        }
+        pieces.push_back(hf.pre_activations.index_select(1, at::tensor(columns, at::kLong)));
+        continue;
+      }
+      for (int64_t u = 0; u < units_total; ++u) {
+        if (!is_kept(u)) continue;
         for (int64_t col : hf.unit_columns[static_cast<size_t>(u)]) columns.push_back(col);
       }
       pieces.push_back(hf.columns.index_select(1, at::tensor(columns, at::kLong)));

@@ -22,6 +22,11 @@
 //   pool               p: a conv channel is p x p pooled values (default 1: its spatial mean)
 //   batch_size         forward batch for the activations (default 256)
 //   search_tolerance   sparsity mode: stop the search within this of the target (default 0.005)
+//   target_components  a target wider than this is reduced to its leading principal components
+//                      (default 256; 0 keeps every column)
+//   order              "outputs-first" (default, the paper's) or "inputs-first"
+//   next_layer         what of the next layer the units must explain: "activations" (default) or
+//                      "pre-activations" (before the activation)
 #pragma once
 
 #include <memory>

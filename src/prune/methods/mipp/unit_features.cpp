@@ -32,6 +32,18 @@ std::vector<Source> sources_of(const graph::Network& net, const graph::Group& g)
   return out;
 }
 
+// Where group g's pre-activations are: its producer's output, or the batch-norm reading it; -1 for
+// a residual group.
+int pre_activation_node(const graph::Network& net, const graph::Group& g) {
+  if (g.is_residual()) return -1;
+  const int producer = g.producers.front();
+  for (const graph::ChannelSlice& c : g.per_channel) {
+    const graph::Node& node = net.node(c.node);
+    if (node.is<graph::BatchNormOp>() && node.inputs.at(0) == producer) return c.node;
+  }
+  return producer;
+}
+
 // [B, units * p^2] pooled values of units [0, units) of one source in a batch's tap `t`.
 at::Tensor pooled(const at::Tensor& t, const Source& s, int64_t units, int64_t pool) {
   const int64_t batch = t.size(0);
@@ -56,17 +68,21 @@ at::Tensor pooled(const at::Tensor& t, const Source& s, int64_t units, int64_t p
 
 CalibrationFeatures compute_features(const graph::Network& net, const graph::Analysis& analysis,
                                      const data::Dataset& calibration, int64_t pool, int64_t batch_size,
-                                     util::EventSink& sink) {
+                                     bool pre_activations, util::EventSink& sink) {
   std::vector<std::vector<Source>> sources;
+  std::vector<int> pre_nodes;
   graph::ForwardOptions fo;
   std::set<int> taps;
   for (const graph::Group& g : analysis.groups) {
     sources.push_back(sources_of(net, g));
     for (const Source& s : sources.back()) taps.insert(s.node);
+    pre_nodes.push_back(pre_activations ? pre_activation_node(net, g) : -1);
+    if (pre_nodes.back() >= 0) taps.insert(pre_nodes.back());
   }
   fo.taps.assign(taps.begin(), taps.end());
 
   std::vector<std::vector<at::Tensor>> parts(analysis.groups.size());
+  std::vector<std::vector<at::Tensor>> pre_parts(analysis.groups.size());
   std::vector<std::vector<int64_t>> widths(analysis.groups.size());  // per group and source: columns per unit
   std::vector<at::Tensor> outputs;
   const int64_t n = calibration.size();
@@ -84,6 +100,9 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
         if (b == 0) widths[g.id].push_back(pieces.back().size(1) / g.size);
       }
       parts[g.id].push_back(at::cat(pieces, 1).to(torch::kFloat32));
+      if (const int node = pre_nodes[static_cast<size_t>(g.id)]; node >= 0) {
+        pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(torch::kFloat32));
+      }
     }
     sink.progress(b + 1, batches);
   }
@@ -107,6 +126,11 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
         for (int64_t j = 0; j < per_unit; ++j) gf.unit_columns[static_cast<size_t>(u)].push_back(first + u * per_unit + j);
       }
       first += g.size * per_unit;
+    }
+    if (!pre_parts[g.id].empty()) {
+      gf.pre_activations = at::cat(pre_parts[g.id], 0);
+      MIPP_CHECK(at::isfinite(gf.pre_activations).all().item<bool>(), kNumerical,
+                 "mipp: pre-activations of layer {} have NaN or Inf on the calibration set", g.name);
     }
     f.groups.push_back(std::move(gf));
   }

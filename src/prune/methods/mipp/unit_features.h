@@ -26,6 +26,10 @@ namespace mipp::prune::mipp_method {
 struct GroupFeatures {
   at::Tensor columns;                              // [n, columns] float32
   std::vector<std::vector<int64_t>> unit_columns;  // unit u -> its columns of `columns`
+  // The units before their activation: the producer's output, after its batch-norm when one
+  // follows; pooled like `columns`, `pool` values per unit, unit-major. Filled only when asked for,
+  // and only for a group with one producer (a residual group's units are a sum read after it).
+  at::Tensor pre_activations;
 };
 
 struct CalibrationFeatures {
@@ -35,10 +39,11 @@ struct CalibrationFeatures {
 };
 
 // Runs the calibration set through `net` (eval mode, batches of `batch_size`) and keeps, per group,
-// its units' pooled activations (pool = p: p x p values per map; 1 = spatial mean).
+// its units' pooled activations (pool = p: p x p values per map; 1 = spatial mean), and their
+// pre-activations when `pre_activations` is set.
 // Throws Error(kNumerical) naming the layer when an activation is NaN or infinite.
 CalibrationFeatures compute_features(const graph::Network& net, const graph::Analysis& analysis,
                                      const data::Dataset& calibration, int64_t pool, int64_t batch_size,
-                                     util::EventSink& sink);
+                                     bool pre_activations, util::EventSink& sink);
 
 }  // namespace mipp::prune::mipp_method
