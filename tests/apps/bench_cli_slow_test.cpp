@@ -110,8 +110,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   EXPECT_NE(older.out.find("0 run now"), std::string::npos) << older.out;
 
   // A method added at the end of the list (and the description reworded) runs alone (random: no
-  // controls, 2 seeds x 2 timings): the cells
-  // finished stay valid. A changed method is another bench.
+  // controls, 2 seeds x 2 timings): the cells finished stay valid. A changed method is another bench.
   json grown = read_json(kSmoke);
   grown["methods"].push_back("random");
   grown["description"] = "the smoke bench and random";
