@@ -107,6 +107,15 @@ std::string header(const std::string& script, const std::string& png, const std:
   return fmt::format(fmt::runtime(kHeader), fmt::arg("script", script), fmt::arg("png", gp_string(png)), fmt::arg("title", gp_string(title)));
 }
 
+// Series i's line: gnuplot's default colours repeat after 8, and a bench plots up to a dozen
+// methods, so ten distinct colours, then the same colours dashed; every series its own point type.
+std::string series_style(size_t i) {
+  static const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  constexpr size_t kColours = sizeof(colours) / sizeof(colours[0]);
+  return fmt::format("lc rgb \"{}\" dashtype {} pointtype {}", colours[i % kColours], 1 + i / kColours, 1 + i % 13);
+}
+
 // Accuracy against sparsity, or against MACs (log scale), with error bars.
 void accuracy_plot(const BenchResults& r, const fs::path& dir, const std::string& base, const std::string& title,
                    const std::vector<Series>& series, const std::string& x_key, double dense_top1,
@@ -125,8 +134,8 @@ void accuracy_plot(const BenchResults& r, const fs::path& dir, const std::string
   gp += "set ylabel \"test top-1, % (mean ± sd over seeds)\"\n";
   std::vector<std::string> plots;
   for (size_t i = 0; i < series.size(); ++i) {
-    plots.push_back(fmt::format("{} index {} using 1:2:3 with yerrorlines title {}", gp_string(name + ".dat"), i,
-                                gp_string(series[i].label)));
+    plots.push_back(fmt::format("{} index {} using 1:2:3 with yerrorlines {} title {}", gp_string(name + ".dat"), i,
+                                series_style(i), gp_string(series[i].label)));
   }
   if (dense_top1 > 0) plots.push_back(fmt::format("{} with lines dashtype 2 lc rgb \"black\" title \"dense\"", dense_top1));
   gp += fmt::format("plot {}\n", fmt::join(plots, ", \\\n     "));
@@ -140,6 +149,7 @@ void widths_plot(const fs::path& dir, const std::string& base, const std::string
   std::string data;
   size_t blocks = 0;
   std::vector<std::string> labels;
+  std::vector<size_t> styles;  // the series' place in `series`: its style, as in the accuracy plots
   for (const Series& s : series) {
     std::vector<std::vector<double>> widths;
     for (const json* c : s.cells) {
@@ -156,6 +166,7 @@ void widths_plot(const fs::path& dir, const std::string& base, const std::string
     for (size_t g = 0; g < widths.size(); ++g) data += fmt::format("{} {}\n", g, mean_sd(widths[g]).mean);
     data += "\n\n";
     labels.push_back(s.label);
+    styles.push_back(static_cast<size_t>(&s - series.data()));
     ++blocks;
   }
   if (blocks == 0) return;
@@ -168,8 +179,8 @@ void widths_plot(const fs::path& dir, const std::string& base, const std::string
                     fmt::join(tics, ", "));
   std::vector<std::string> plots;
   for (size_t i = 0; i < blocks; ++i) {
-    plots.push_back(fmt::format("{} index {} using 1:2 with linespoints title {}", gp_string(name + ".dat"), i,
-                                gp_string(labels[i])));
+    plots.push_back(fmt::format("{} index {} using 1:2 with linespoints {} title {}", gp_string(name + ".dat"), i,
+                                series_style(styles[i]), gp_string(labels[i])));
   }
   gp += fmt::format("plot {}\n", fmt::join(plots, ", \\\n     "));
   write(dir / (name + ".gp"), gp, outcome, true);
