@@ -30,6 +30,11 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--json", opt->json, "machine-readable output on stdout");
   cmd->add_flag("--no-fold", [opt](int64_t) { opt->latency.fold_batch_norms = false; },
                 "time the network as stored (default: batch-norms folded into the preceding layers)");
+  cmd->add_option("--layout", opt->latency.layout,
+                  "memory layout of image activations and conv weights: contiguous (NCHW), channels-last (NHWC), "
+                  "or auto: time both and keep the faster, per model and batch")
+      ->check(CLI::IsMember({"auto", "contiguous", "channels-last"}))
+      ->capture_default_str();
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
     std::vector<io::Model> models;
@@ -46,13 +51,16 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
       }
       nlohmann::json row = {{"batch", batch}, {"threads", threads}};
       std::vector<double> medians;
+      std::vector<std::string> layouts;
       for (size_t m = 0; m < models.size(); ++m) {
-        std::vector<double> med;
-        for (const auto& l : rounds[m]) med.push_back(l.median_ms);
-        std::sort(med.begin(), med.end());
-        medians.push_back(med[kRounds / 2]);
+        std::vector<report::Latency> by_time = rounds[m];
+        std::sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) { return a.median_ms < b.median_ms; });
+        const report::Latency& median_round = by_time[kRounds / 2];
+        medians.push_back(median_round.median_ms);
+        layouts.push_back(median_round.layout);
         row["models"].push_back({{"file", opt->files[m]},
-                                 {"median_ms", med[kRounds / 2]},
+                                 {"median_ms", median_round.median_ms},
+                                 {"layout", median_round.layout},
                                  {"macs", graph::total_cost(models[m].network).macs}});
       }
       if (models.size() == 2) {
@@ -63,7 +71,9 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
       results.push_back(row);
       if (!opt->json) {
         std::string line = fmt::format("batch {:>4}, {} threads:", batch, threads);
-        for (size_t m = 0; m < models.size(); ++m) line += fmt::format("  {} {:.3f} ms", opt->files[m], medians[m]);
+        for (size_t m = 0; m < models.size(); ++m) {
+          line += fmt::format("  {} {:.3f} ms ({})", opt->files[m], medians[m], layouts[m]);
+        }
         if (models.size() == 2) {
           line += fmt::format("  -> {:.2f}x measured, {:.2f}x in MACs", row["measured_speedup"].get<double>(),
                               row["theoretical_speedup"].get<double>());

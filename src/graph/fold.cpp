@@ -56,4 +56,13 @@ Network fold_batch_norms(const Network& net) {
   return out;
 }
 
+Network with_channels_last_weights(Network net) {
+  for (int id = 0; id < net.num_nodes(); ++id) {
+    const Node& n = net.node(id);
+    if (!n.is<Conv2dOp>()) continue;
+    net.set_tensor(id, "weight", n.params.at("weight").contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  return net;
+}
+
 }  // namespace mipp::graph

@@ -270,8 +270,21 @@ TEST(Cli, LatencyComparesTwoModels) {
     EXPECT_GT(row.at("measured_speedup").get<double>(), 0);
     EXPECT_GT(row.at("theoretical_speedup").get<double>(), 1);
     EXPECT_EQ(row.at("threads"), 1);
+    for (const auto& model : row.at("models")) {  // auto: the faster of the two layouts
+      EXPECT_TRUE(model.at("layout") == "contiguous" || model.at("layout") == "channels-last") << model;
+    }
   }
+  const auto forced = run_mipp("latency " + dir.file("small.pt") + " --batch 2 --warmup 0 --repeats 1 --json --layout " +
+                               "channels-last");
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(nlohmann::json::parse(forced.out).at("results")[0].at("models")[0].at("layout"), "channels-last");
+  ASSERT_EQ(run_mipp("export --model mlp --out " + dir.file("mlp.pt")).exit_code, 0);
+  const auto flat = run_mipp("latency " + dir.file("mlp.pt") + " --batch 2 --warmup 0 --repeats 1 --json");
+  ASSERT_EQ(flat.exit_code, 0) << flat.err;
+  EXPECT_EQ(nlohmann::json::parse(flat.out).at("results")[0].at("models")[0].at("layout"), "contiguous")
+      << "without a conv the layouts are the same";
   expect_bad_input(run_mipp("latency " + dir.file("dense.pt") + " --batch 0"), "--batch");
+  expect_bad_input(run_mipp("latency " + dir.file("dense.pt") + " --layout nhwc"), "--layout");
 }
 
 TEST(Cli, PruneBadInputWritesNothing) {

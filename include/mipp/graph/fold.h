@@ -12,4 +12,10 @@ namespace mipp::graph {
 // A new network; node ids and names are kept (folded batch-norms become identity nodes).
 Network fold_batch_norms(const Network& net);
 
+// The same network with every conv weight stored channels-last (NHWC), the layout oneDNN's
+// convolutions use natively. Fed a channels-last input, activations stay channels-last throughout
+// (conv, relu, pooling and addition keep the layout; flatten copies), so no conv converts layouts.
+// Same function; which layout is faster depends on the model and the batch (report/latency.h).
+Network with_channels_last_weights(Network net);
+
 }  // namespace mipp::graph

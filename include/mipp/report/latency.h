@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -18,6 +19,12 @@ struct LatencyOptions {
   // Time the inference form (graph/fold.h: batch-norms folded into the layers before them), as a
   // deployed model runs; false times the network as it is.
   bool fold_batch_norms = true;
+  // Memory layout of image activations and conv weights: "contiguous" (NCHW, LibTorch's default),
+  // "channels-last" (NHWC, oneDNN's native layout: no conversion before and after every conv, work
+  // that shrinks with the channel count while MACs shrink with its square), or "auto": time both
+  // after the warm-up and keep the faster, as a deployment would (which one wins depends on the
+  // model and the batch size; docs/PERFORMANCE.md). Networks without a conv are timed contiguous.
+  std::string layout = "auto";
 };
 
 struct Latency {
@@ -26,6 +33,7 @@ struct Latency {
   double median_ms = 0;
   double p10_ms = 0;     // 10th and 90th percentiles of the timed runs
   double p90_ms = 0;
+  std::string layout;    // the layout timed: "contiguous" or "channels-last"
 };
 
 // Random inputs of the network's input shape (values do not change the timing of dense layers).
