@@ -13,4 +13,5 @@ plot "lenet5-before-widths-70.dat" index 0 using 1:2 with linespoints lc rgb "#1
      "lenet5-before-widths-70.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "snip", \
      "lenet5-before-widths-70.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp", \
      "lenet5-before-widths-70.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow", \
-     "lenet5-before-widths-70.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr"
+     "lenet5-before-widths-70.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr", \
+     "lenet5-before-widths-70.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "mipp-preact"
