@@ -1,5 +1,7 @@
 #include "mipp/graph/slice.h"
 
+#include <algorithm>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -35,6 +37,9 @@ at::Tensor input_for(const Network& net, int64_t batch, at::Generator& gen) {
   return torch::randn(shape, gen);
 }
 
+// Max abs difference of the two outputs, in units of the output's scale when that exceeds 1: the
+// deep zoo models with random batch-norm statistics give outputs in the thousands (ResNet-110:
+// 3,389), where one float32 rounding, which the CPU's conv kernels decide, is already 1.2e-4.
 double masked_vs_sliced(const Network& net, const KeepSets& keep, const at::Tensor& x) {
   const Analysis a = analyze(net);
   ForwardOptions opt;
@@ -42,7 +47,8 @@ double masked_vs_sliced(const Network& net, const KeepSets& keep, const at::Tens
   torch::NoGradGuard no_grad;
   const at::Tensor masked = forward(net, x, opt).output;
   const at::Tensor sliced = forward(slice(net, a, keep), x).output;
-  return (masked - sliced).abs().max().item<double>();
+  const double scale = std::max(1.0, masked.abs().max().item<double>());
+  return (masked - sliced).abs().max().item<double>() / scale;
 }
 
 }  // namespace
