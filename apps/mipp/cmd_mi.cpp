@@ -1,9 +1,11 @@
 // mipp mi: I(X; Y) or I(X; Y | Z) between columns of a CSV file with any estimator, and
 // optionally the test of "> 0" at a confidence level.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -24,6 +26,7 @@ struct MiOptions {
   std::optional<int64_t> k;
   std::optional<int64_t> permutations;
   std::optional<double> confidence;
+  int64_t time_runs = 1;
   bool json = false;
 };
 
@@ -63,6 +66,11 @@ std::vector<std::string> names_of(const data::CsvTable& table, const std::vector
   return out;
 }
 
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -79,13 +87,20 @@ void run_mi(const MiOptions& opt, const GlobalOptions& global) {
   const at::Tensor z = zi.empty() ? at::Tensor() : columns(table, zi);
   const std::string quantity = zi.empty() ? "I(x; y)" : "I(x; y | z)";
 
-  const auto start = std::chrono::steady_clock::now();
-  const std::clock_t cpu_start = std::clock();
-  const info::Estimate e =
-      zi.empty() ? estimator->mutual_information(x, y) : estimator->conditional_mutual_information(x, y, z);
-  const double estimate_s = seconds_since(start);
-  // Process CPU time, all threads: on a busy machine a steadier measure of the work than wall time.
-  const double estimate_cpu_s = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  // The first estimate in a process also pays LibTorch's one-time costs (each operator's first
+  // call); --time-runs repeats it and reports the median, the time a warm process takes.
+  info::Estimate e;
+  std::vector<double> run_s, run_cpu_s;
+  for (int64_t run = 0; run < opt.time_runs; ++run) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
+    e = zi.empty() ? estimator->mutual_information(x, y) : estimator->conditional_mutual_information(x, y, z);
+    run_s.push_back(seconds_since(start));
+    // Process CPU time, all threads: on a busy machine a steadier measure of the work than wall time.
+    run_cpu_s.push_back(static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
+  }
+  const double first_s = run_s.front();
+  const double estimate_s = median(run_s), estimate_cpu_s = median(run_cpu_s);
   std::optional<info::TestResult> test;
   double test_s = 0;
   if (opt.confidence) {
@@ -107,6 +122,8 @@ void run_mi(const MiOptions& opt, const GlobalOptions& global) {
                         {"std_error", e.std_error},
                         {"seconds", estimate_s},
                         {"cpu_seconds", estimate_cpu_s},
+                        {"time_runs", opt.time_runs},
+                        {"first_run_seconds", first_s},
                         {"run", run_info(threads)}};
     if (test) {
       j["test"] = {{"confidence", *opt.confidence},
@@ -127,7 +144,8 @@ void run_mi(const MiOptions& opt, const GlobalOptions& global) {
                              *opt.confidence, test->significant ? "significant" : "not significant", test->p_value,
                              test->statistic);
   }
-  std::cout << fmt::format("time: estimate {:.3f} s{}, {} threads\n", estimate_s,
+  std::cout << fmt::format("time: estimate {:.3f} s{}{}, {} threads\n", estimate_s,
+                           opt.time_runs > 1 ? fmt::format(" (median of {}; first {:.3f} s)", opt.time_runs, first_s) : "",
                            test ? fmt::format(", test {:.3f} s", test_s) : "", threads);
 }
 
@@ -151,6 +169,11 @@ void add_mi_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--k", opt->k, "ksg: neighbours per sample (default 3)");
   cmd->add_option("--permutations", opt->permutations, "ksg: permutations of the test (default 100)");
   cmd->add_option("--confidence", opt->confidence, "also test > 0 at this confidence, in (0.5, 1)");
+  cmd->add_option("--time-runs", opt->time_runs,
+                  "estimate this many times and report the median time (the first run in a process also pays "
+                  "LibTorch's start-up)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+      ->capture_default_str();
   cmd->add_flag("--json", opt->json, "one JSON object on stdout");
   cmd->callback([opt, &global] { run_mi(*opt, global); });
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace mipp::info {
 
@@ -18,18 +19,26 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
   const at::Tensor p = points.to(at::kDouble).contiguous();
   const int64_t n = p.size(0);
   const double* data = p.data_ptr<double>();
-  if (d_ == 1) {  // no tree: the sorted values answer both queries
-    sorted_.assign(data, data + n);
-    std::sort(sorted_.begin(), sorted_.end());
-    return;
-  }
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  place_.resize(static_cast<size_t>(n));
+  if (d_ == 1) {  // no tree: the sorted values answer both queries
+    std::vector<std::pair<double, int64_t>> by_value(static_cast<size_t>(n));  // contiguous: sorts faster than indices
+    for (int64_t i = 0; i < n; ++i) by_value[static_cast<size_t>(i)] = {data[i], i};
+    std::sort(by_value.begin(), by_value.end());
+    sorted_.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      sorted_[static_cast<size_t>(i)] = by_value[static_cast<size_t>(i)].first;
+      place_[static_cast<size_t>(by_value[static_cast<size_t>(i)].second)] = i;
+    }
+    return;
+  }
   nodes_.reserve(static_cast<size_t>(2 * (n / kLeafSize + 1)));
   build(order, data, 0, n);
   points_.resize(static_cast<size_t>(n * d_));
   for (int64_t i = 0; i < n; ++i) {
     std::copy_n(data + order[static_cast<size_t>(i)] * d_, d_, points_.begin() + i * d_);
+    place_[static_cast<size_t>(order[static_cast<size_t>(i)])] = i;
   }
 }
 
@@ -154,6 +163,37 @@ int64_t KdTree::count_closer(const double* q, double r) const {
   const auto first =
       std::partition_point(sorted_.begin(), sorted_.end(), [&](double v) { return v < c && !within(v); });
   return std::partition_point(first, sorted_.end(), within) - first;
+}
+
+int64_t KdTree::count_closer_to_row(int64_t row, double r) const {
+  const int64_t place = place_[static_cast<size_t>(row)];
+  if (d_ != 1) return count(0, points_.data() + place * d_, r);
+  if (!(r > 0)) return 0;  // nothing is closer than 0; the row itself is within any r > 0
+  // As in count_closer, the values within r form one run around the row's place. Double the step
+  // while the value there is still within r, then binary-search the last step.
+  const double c = sorted_[static_cast<size_t>(place)];
+  const auto n = static_cast<int64_t>(sorted_.size());
+  const auto within = [&](int64_t i) { return std::fabs(sorted_[static_cast<size_t>(i)] - c) < r; };
+  int64_t last = place, step = 1;  // last: the farthest index known within, above the place
+  while (last + step < n && within(last + step)) {
+    last += step;
+    step *= 2;
+  }
+  for (int64_t hi = std::min(n, last + step); hi - last > 1;) {  // within(last), !within(hi) or hi = n
+    const int64_t mid = last + (hi - last) / 2;
+    (within(mid) ? last : hi) = mid;
+  }
+  int64_t first = place;
+  step = 1;
+  while (first - step >= 0 && within(first - step)) {
+    first -= step;
+    step *= 2;
+  }
+  for (int64_t lo = std::max<int64_t>(-1, first - step); first - lo > 1;) {  // within(first), !within(lo) or lo = -1
+    const int64_t mid = lo + (first - lo) / 2;
+    (within(mid) ? first : lo) = mid;
+  }
+  return last - first + 1;
 }
 
 int64_t KdTree::count(int32_t node, const double* q, double r) const {

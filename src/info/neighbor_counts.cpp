@@ -74,19 +74,14 @@ std::vector<std::vector<int64_t>> tree_counts(const std::vector<at::Tensor>& blo
   for (size_t b = 0; b < blocks.size(); ++b) all[b] = static_cast<int>(b);
   const at::Tensor joint = columns_of(blocks, all);
   const KdTree joint_tree(joint);
-  std::vector<at::Tensor> spaces;
   std::vector<std::unique_ptr<KdTree>> trees;
-  for (const BlockSet& s : marginals) {
-    spaces.push_back(columns_of(blocks, s));
-    trees.push_back(std::make_unique<KdTree>(spaces.back()));
-  }
+  for (const BlockSet& s : marginals) trees.push_back(std::make_unique<KdTree>(columns_of(blocks, s)));
   std::vector<std::vector<int64_t>> counts(marginals.size(), std::vector<int64_t>(static_cast<size_t>(n)));
   at::parallel_for(0, n, 256, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const double r = count_radius(joint_tree.kth_distance(joint.data_ptr<double>() + i * joint.size(1), k + 1));
       for (size_t s = 0; s < marginals.size(); ++s) {
-        const at::Tensor& sp = spaces[s];
-        counts[s][static_cast<size_t>(i)] = trees[s]->count_closer(sp.data_ptr<double>() + i * sp.size(1), r) - 1;
+        counts[s][static_cast<size_t>(i)] = trees[s]->count_closer_to_row(i, r) - 1;
       }
     }
   });

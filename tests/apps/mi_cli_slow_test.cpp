@@ -78,6 +78,16 @@ TEST(CliMi, EstimatesFromCsvInTextAndJson) {
   EXPECT_NE(t.out.find("linear I(x; y) = "), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("not significant"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("time: estimate"), std::string::npos) << t.out;
+
+  // --time-runs repeats the estimate (same value) and reports the median beside the first run.
+  const auto r = run_mipp("mi --csv " + csv + " --x a --y b --estimator gaussian --json --threads 1 --time-runs 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json rj = nlohmann::json::parse(r.out);
+  EXPECT_EQ(rj.at("value"), j.at("value"));
+  EXPECT_EQ(rj.at("time_runs"), 3);
+  EXPECT_GE(rj.at("first_run_seconds").get<double>(), 0);
+  EXPECT_EQ(j.at("time_runs"), 1);
+  EXPECT_EQ(j.at("first_run_seconds"), j.at("seconds"));
 }
 
 TEST(CliMi, BadCsvAndBadFlagsGiveOneErrorLineAndExitCode2) {
@@ -99,6 +109,8 @@ TEST(CliMi, BadCsvAndBadFlagsGiveOneErrorLineAndExitCode2) {
                    {"--y", "unknown column 'q'", "columns: 0, 1"});
   expect_bad_input(run_mipp("mi --csv " + good + " --x 0 --y 5 --estimator gaussian"), {"--y", "index 5"});
   expect_bad_input(run_mipp("mi --csv " + good + " --x 0 --y 1 --estimator knn"), {"unknown estimator 'knn'"});
+  expect_bad_input(run_mipp("mi --csv " + good + " --x 0 --y 1 --estimator gaussian --time-runs 0"),
+                   {"--time-runs", "0"});
   expect_bad_input(run_mipp("mi --csv " + good + " --x 0 --y 1 --estimator gaussian --k 3"),
                    {"--k", "gaussian has no option 'k'"});
   expect_bad_input(run_mipp("mi --csv " + good + " --x 0 --y 1 --estimator ksg --k 5"), {"5 samples", "k = 5"});

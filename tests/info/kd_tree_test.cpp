@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <vector>
 
@@ -31,9 +32,17 @@ TEST(KdTree, QueriesEqualBruteForceIncludingTies) {
       std::sort(sorted.begin(), sorted.end());
       for (int64_t k : {1, 2, 4, 30}) {
         EXPECT_EQ(tree.kth_distance(q, k), sorted[static_cast<size_t>(k - 1)]) << "d " << d << " row " << i;
-        const double r = sorted[static_cast<size_t>(k - 1)];
-        EXPECT_EQ(tree.count_closer(q, r), std::count_if(dist.begin(), dist.end(), [&](double x) { return x < r; }))
-            << "d " << d << " row " << i << " k " << k;
+      }
+      // Radii at the k-th distances (ties at the boundary), just above them, 0 and beyond every point.
+      std::vector<double> radii = {0.0, DBL_MIN, 1e9};
+      for (int64_t k : {1, 2, 4, 30, 499}) {
+        radii.push_back(sorted[static_cast<size_t>(k - 1)]);
+        radii.push_back(std::nextafter(sorted[static_cast<size_t>(k - 1)], INFINITY));
+      }
+      for (double r : radii) {
+        const auto closer = std::count_if(dist.begin(), dist.end(), [&](double x) { return x < r; });
+        EXPECT_EQ(tree.count_closer(q, r), closer) << "d " << d << " row " << i << " r " << r;
+        EXPECT_EQ(tree.count_closer_to_row(i, r), closer) << "d " << d << " row " << i << " r " << r;
       }
     }
   }
