@@ -19,8 +19,6 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
   const at::Tensor p = points.to(at::kDouble).contiguous();
   const int64_t n = p.size(0);
   const double* data = p.data_ptr<double>();
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   place_.resize(static_cast<size_t>(n));
   if (d_ == 1) {  // no tree: the sorted values answer both queries
     std::vector<std::pair<double, int64_t>> by_value(static_cast<size_t>(n));  // contiguous: sorts faster than indices
@@ -33,6 +31,8 @@ KdTree::KdTree(const at::Tensor& points) : d_(points.size(1)) {
     }
     return;
   }
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   nodes_.reserve(static_cast<size_t>(2 * (n / kLeafSize + 1)));
   build(order, data, 0, n);
   points_.resize(static_cast<size_t>(n * d_));
