@@ -5,6 +5,9 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "mipp/util/version.h"
@@ -20,6 +23,22 @@ std::string cpu_model() {
       const size_t colon = line.find(':');
       if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
     }
+  }
+  return "unknown";
+}
+
+// The widest vector instruction set the CPU reports. LibTorch's kernels are chosen by it and round
+// differently, so training runs repeat bit for bit only on CPUs with the same value.
+std::string cpu_vector_isa() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream flags(line.substr(line.find(':') + 1));
+    std::set<std::string> have{std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
+    for (const char* isa : {"avx512f", "avx2", "avx", "sse4_2"}) {
+      if (have.count(isa) > 0) return isa;
+    }
+    return "none of avx512f, avx2, avx, sse4_2";
   }
   return "unknown";
 }
@@ -45,6 +64,7 @@ nlohmann::json run_environment(int threads) {
           {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
           {"threads", threads},
           {"cpu", cpu_model()},
+          {"cpu_vector_isa", cpu_vector_isa()},
           {"hardware_threads", std::thread::hardware_concurrency()}};
 }
 

@@ -65,6 +65,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   const json manifest = read_json(out + "/manifest.json");
   EXPECT_EQ(manifest.at("runs").at(0).at("environment").at("threads"), 1);
   EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu").get<std::string>().empty());
+  EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu_vector_isa").get<std::string>().empty());
   EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 3000);
   const std::string csv = read_text(out + "/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25) << csv;
