@@ -16,31 +16,34 @@ namespace mipp::bench {
 
 namespace {
 
-std::string cpu_model() {
+// The value of the first /proc/cpuinfo line that starts with `field`, or "" when there is none.
+std::string cpuinfo_field(const std::string& field) {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    const size_t colon = line.find(':');
+    if (line.rfind(field, 0) == 0 && colon != std::string::npos) {
+      const size_t value = line.find_first_not_of(" \t", colon + 1);
+      return value == std::string::npos ? "" : line.substr(value);
     }
   }
-  return "unknown";
+  return "";
+}
+
+std::string cpu_model() {
+  const std::string model = cpuinfo_field("model name");
+  return model.empty() ? "unknown" : model;
 }
 
 // The widest vector instruction set the CPU reports. LibTorch's kernels are chosen by it and round
 // differently, so training runs repeat bit for bit only on CPUs with the same value.
 std::string cpu_vector_isa() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream flags(line.substr(line.find(':') + 1));
-    std::set<std::string> have{std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
-    for (const char* isa : {"avx512f", "avx2", "avx", "sse4_2"}) {
-      if (have.count(isa) > 0) return isa;
-    }
-    return "none of avx512f, avx2, avx, sse4_2";
+  std::istringstream flags(cpuinfo_field("flags"));
+  const std::set<std::string> have{std::istream_iterator<std::string>(flags), std::istream_iterator<std::string>()};
+  if (have.empty()) return "unknown";
+  for (const char* isa : {"avx512f", "avx2", "avx", "sse4_2"}) {
+    if (have.count(isa) > 0) return isa;
   }
-  return "unknown";
+  return "none of avx512f, avx2, avx, sse4_2";
 }
 
 uint32_t crc32_of(const at::Tensor& t, uint32_t crc) {
