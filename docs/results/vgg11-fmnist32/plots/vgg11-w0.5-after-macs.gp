@@ -20,4 +20,4 @@ plot "vgg11-w0.5-after-macs.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1
      "vgg11-w0.5-after-macs.dat" index 9 using 1:2:3 with yerrorlines lc rgb "#17becf" dashtype 1 pointtype 10 title "thinet", \
      "vgg11-w0.5-after-macs.dat" index 10 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 2 pointtype 11 title "mipp-preact", \
      "vgg11-w0.5-after-macs.dat" index 11 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "mipp+rw", \
-     93.33000000000001 with lines dashtype 2 lc rgb "black" title "dense"
+     93.35666666666668 with lines dashtype 2 lc rgb "black" title "dense"
