@@ -42,6 +42,33 @@ at::Tensor dropout(const at::Tensor& x, double p, const ForwardOptions& opt) {
   return x * keep / (1.0 - p);
 }
 
+// Windows that tile the input (kernel == stride, no padding, rounding down) taken as the maximum
+// of the kernel's k*k strided views. LibTorch 1.13's CPU max_pool2d is 3-20x slower on batches of
+// NCHW activations (LeNet-5's pool1 at batch 256: 6-10 ms against 0.5 ms), and still slower on
+// channels-last ones; the values are the same, NaN included. Only without autograd: maximum's gradient splits
+// ties where max_pool2d's picks one element, so training keeps max_pool2d. Small inputs keep it too,
+// where its one call beats k*k - 1 (docs/PERFORMANCE.md, "Max-pooling").
+at::Tensor max_pool(const at::Tensor& x, const MaxPoolOp& p) {
+  constexpr int64_t kStridedViewsFromElements = 16384;
+  const bool tiles = p.kernel == p.stride && p.kernel[0] * p.kernel[1] > 1 && p.padding == Pair{0, 0} &&
+                     !p.ceil_mode && x.dim() == 4;
+  if (!tiles || x.requires_grad() || x.numel() < kStridedViewsFromElements) {
+    return torch::max_pool2d(x, {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
+                             {p.padding[0], p.padding[1]}, /*dilation=*/{1, 1}, p.ceil_mode);
+  }
+  using torch::indexing::Slice;
+  const int64_t out_h = x.size(2) / p.kernel[0], out_w = x.size(3) / p.kernel[1];
+  at::Tensor result;
+  for (int64_t i = 0; i < p.kernel[0]; ++i) {
+    for (int64_t j = 0; j < p.kernel[1]; ++j) {
+      const at::Tensor view = x.index({Slice(), Slice(), Slice(i, i + out_h * p.kernel[0], p.kernel[0]),
+                                       Slice(j, j + out_w * p.kernel[1], p.kernel[1])});
+      result = result.defined() ? torch::maximum(result, view) : view;
+    }
+  }
+  return result;
+}
+
 at::Tensor apply_op(const Node& node, const std::vector<at::Tensor>& in, const ParamSource& params,
                     const ForwardOptions& opt) {
   return std::visit(
@@ -75,10 +102,7 @@ at::Tensor apply_op(const Node& node, const std::vector<at::Tensor>& in, const P
             }
             MIPP_FAIL(kNotSupported, "node {}: unknown activation", node.name);
           },
-          [&](const MaxPoolOp& p) -> at::Tensor {
-            return torch::max_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
-                                     {p.padding[0], p.padding[1]}, /*dilation=*/{1, 1}, p.ceil_mode);
-          },
+          [&](const MaxPoolOp& p) -> at::Tensor { return max_pool(in[0], p); },
           [&](const AvgPoolOp& p) -> at::Tensor {
             return torch::avg_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
                                      {p.padding[0], p.padding[1]});

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "mipp/util/error.h"
 #include "support/tiny_networks.h"
 
@@ -61,6 +63,35 @@ TEST(Forward, EveryOpMatchesTorchFunctionsInEvalMode) {
   const at::Tensor got = forward(net, x).output;
   const at::Tensor want = reference_forward(net, x);
   EXPECT_LE((got - want).abs().max().item<double>(), 1e-6);
+}
+
+// Without autograd, large inputs take the strided-view path; it must give max_pool2d's values in
+// both memory layouts, with odd sizes cropped, a NaN propagated, and 2x2 and 3x3 windows.
+TEST(Forward, TilingMaxPoolEqualsTorchMaxPool) {
+  for (int64_t k : {2, 3}) {
+    Network net({3, 67, 65});
+    net.add("pool", MaxPoolOp{{k, k}, {k, k}, {0, 0}, false}, {0});
+    at::Tensor x = randn({40, 3, 67, 65}, 7);
+    x.index_put_({5, 1, 10, 20}, std::numeric_limits<float>::quiet_NaN());
+    const at::Tensor want = torch::max_pool2d(x, {k, k}, {k, k});
+    for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+      torch::NoGradGuard no_grad;
+      const at::Tensor got = forward(net, x.contiguous(format)).output;
+      ASSERT_EQ(got.sizes(), want.sizes());
+      EXPECT_TRUE(torch::equal(got.isnan(), want.isnan()));
+      EXPECT_TRUE(torch::equal(got.nan_to_num(0), want.nan_to_num(0))) << "kernel " << k;
+    }
+  }
+}
+
+// With autograd the pool stays max_pool2d, whose gradient goes to one element of each window.
+TEST(Forward, MaxPoolKeepsItsGradientInTraining) {
+  Network net({1, 128, 128});
+  net.add("pool", MaxPoolOp{{2, 2}, {2, 2}, {0, 0}, false}, {0});
+  const at::Tensor x = torch::zeros({1, 1, 128, 128}).requires_grad_(true);  // every window a tie
+  forward(net, x).output.sum().backward();
+  EXPECT_EQ(x.grad().sum().item<double>(), 64 * 64);
+  EXPECT_EQ(x.grad().max().item<double>(), 1.0);
 }
 
 TEST(Forward, TapsReturnIntermediateOutputs) {
