@@ -45,9 +45,9 @@ at::Tensor dropout(const at::Tensor& x, double p, const ForwardOptions& opt) {
 // Windows that tile the input (kernel == stride, no padding, rounding down) taken as the maximum
 // of the kernel's k*k strided views. LibTorch 1.13's CPU max_pool2d is 3-20x slower on batches of
 // NCHW activations (LeNet-5's pool1 at batch 256: 6-10 ms against 0.5 ms), and still slower on
-// channels-last ones; the values are the same, NaN included. Only without autograd: maximum's gradient splits
-// ties where max_pool2d's picks one element, so training keeps max_pool2d. Small inputs keep it too,
-// where its one call beats k*k - 1 (docs/PERFORMANCE.md, "Max-pooling").
+// channels-last ones; the values are the same, NaN included. Only without autograd: maximum's
+// gradient splits ties where max_pool2d's picks one element, so training keeps max_pool2d. Small
+// inputs keep it too, where its one call beats k*k - 1 (docs/PERFORMANCE.md, "Max-pooling").
 at::Tensor max_pool(const at::Tensor& x, const MaxPoolOp& p) {
   constexpr int64_t kStridedViewsFromElements = 16384;
   const bool tiles = p.kernel == p.stride && p.kernel[0] * p.kernel[1] > 1 && p.padding == Pair{0, 0} &&
