@@ -94,6 +94,10 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
   }
 }
 
+bool DenseCache::is_trained(size_t m, uint64_t seed) const {
+  return trained_.count({m, seed}) > 0 || fs::exists(path(m, seed, "dense.json"));
+}
+
 std::vector<json> DenseCache::records() const {
   std::vector<json> out;
   for (size_t m = 0; m < config_.models.size(); ++m) {

@@ -28,6 +28,8 @@ class DenseCache {
   io::Model initial(size_t m, uint64_t seed, const pipeline::PreparedData& data);
   // The trained dense model (trained on first use; an error is remembered and rethrown).
   const io::Model& trained(size_t m, uint64_t seed, const pipeline::PreparedData& data);
+  // Whether the trained dense model of `m` for `seed` is in the cache (trained earlier or now).
+  bool is_trained(size_t m, uint64_t seed) const;
   // Dense records of every model and seed trained so far (this run or an earlier one), in
   // configuration order.
   std::vector<nlohmann::json> records() const;

@@ -2,11 +2,11 @@
 
 #include <c10/util/Exception.h>
 
-#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "bench/cell_runner.h"
 #include "bench/dense_cache.h"
@@ -26,7 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -41,6 +40,48 @@ std::string duration_text(double seconds) {
   const int s = static_cast<int>(seconds + 0.5);
   return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
+
+// Time left for a bench's remaining cells. Each is estimated at the mean time of the cells run so
+// far that train the same way (the full schedule after pruning at initialisation, or the
+// fine-tune), or of all of them while none of its kind has run. A dense model's training is not a
+// cell's time (it is counted once per seed), so the models still to train are named, not guessed.
+class TimeLeft {
+ public:
+  static bool full_schedule(const Cell& cell) { return cell.timing == "before" || cell.control == "reinit"; }
+
+  void add(const Cell& cell, double seconds) {
+    Mean& m = full_schedule(cell) ? full_ : finetune_;
+    m.seconds += seconds;
+    ++m.cells;
+  }
+
+  // "unknown" before any cell has run.
+  std::string text(const std::vector<Cell>& remaining, const DenseCache& dense) const {
+    const Mean all{full_.seconds + finetune_.seconds, full_.cells + finetune_.cells};
+    if (all.cells == 0) return "unknown";
+    double seconds = 0;
+    std::set<std::pair<size_t, uint64_t>> untrained;
+    for (const Cell& cell : remaining) {
+      const Mean& m = full_schedule(cell) ? full_ : finetune_;
+      seconds += m.cells > 0 ? m.seconds / m.cells : all.seconds / all.cells;
+      if (cell.timing == "after" && !dense.is_trained(cell.model, cell.seed)) {
+        untrained.insert({cell.model, cell.seed});
+      }
+    }
+    std::string out = duration_text(seconds);
+    if (!untrained.empty()) {
+      out += fmt::format(" + training {} dense model{}", untrained.size(), untrained.size() > 1 ? "s" : "");
+    }
+    return out;
+  }
+
+ private:
+  struct Mean {
+    double seconds = 0;
+    int cells = 0;
+  };
+  Mean full_, finetune_;
+};
 
 // The data of each model, shared between models with the same input shape and normalisation.
 class DataByModel {
@@ -199,7 +240,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   }
 
   DenseCache dense((dir / "cache").string(), config, sink);
-  const auto bench_start = Clock::now();
+  TimeLeft time_left;
   size_t done = outcome.cells_skipped;
   for (size_t i = 0; i < selected.size() && options.run_cells; ++i) {
     const Cell& cell = selected[i];
@@ -212,10 +253,12 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
       write_tables(dir, collect(config, cells, store, dense, environment, options.command));
       MIPP_FAIL(kCancelled, "bench interrupted after {} of {} cells; run the same command to resume", done, selected.size());
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - bench_start).count();
-    const std::string eta =
-        outcome.cells_run > 0 ? duration_text(elapsed / outcome.cells_run * (selected.size() - done)) : "unknown";
-    sink.message(util::LogLevel::kInfo, fmt::format("[{}/{}] {} (ETA {})", done + 1, selected.size(), key, eta));
+    std::vector<Cell> remaining;
+    for (size_t j = i; j < selected.size(); ++j) {
+      if (store.find(cell_key(config, selected[j])) == nullptr) remaining.push_back(selected[j]);
+    }
+    sink.message(util::LogLevel::kInfo, fmt::format("[{}/{}] {} (ETA {})", done + 1, selected.size(), key,
+                                                    time_left.text(remaining, dense)));
 
     json record = cell_identity(config, cell);
     CellContext ctx{config, data.of(cell.model), dense, store, sink};
@@ -241,6 +284,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
       sink.message(util::LogLevel::kWarn, fmt::format("cell {} failed: {}", key, error));
     }
     store.append(record);
+    if (record.contains("cell_seconds")) time_left.add(cell, record.at("cell_seconds").get<double>());
     ++outcome.cells_run;
     ++done;
     json event = {{"event", "bench_cell"}, {"done", done}, {"total", selected.size()}, {"key", key},

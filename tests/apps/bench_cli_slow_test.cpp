@@ -46,8 +46,11 @@ json deterministic(json cell) {
 TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   testing::TempDir dir;
   const std::string out = dir.file("bench");
-  const auto first = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  const auto first = run_mipp("bench " + kSmoke + " --out " + out + " --controls");
   ASSERT_EQ(first.exit_code, 0) << first.err;
+  // The ETA leaves out seed 1's dense model, which seed 0's cells say nothing about, and names it.
+  EXPECT_NE(first.err.find("[1/24] mlp32/after/magnitude/0.5/seed0 (ETA unknown)"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("+ training 1 dense model)"), std::string::npos) << first.err;
   // 2 methods x 1 sparsity x 2 seeds x 2 timings, each method with its 2 controls.
   EXPECT_NE(first.out.find("24 cells: 24 run now (0 failed), 0 finished earlier"), std::string::npos) << first.out;
   const json results = read_json(out + "/results.json");
@@ -116,9 +119,11 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   grown["methods"].push_back("random");
   grown["description"] = "the smoke bench and random";
   write_text(dir.file("grown.json"), grown.dump());
-  const auto added = run_mipp("bench " + dir.file("grown.json") + " --out " + out + " --controls --quiet");
+  const auto added = run_mipp("bench " + dir.file("grown.json") + " --out " + out + " --controls");
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_NE(added.out.find("28 cells: 4 run now (0 failed), 24 finished earlier"), std::string::npos) << added.out;
+  EXPECT_NE(added.err.find("[26/28] mlp32/before/random/0.5/seed0 (ETA "), std::string::npos) << added.err;
+  EXPECT_EQ(added.err.find("dense model"), std::string::npos) << "both are in the cache: " << added.err;
   json changed = grown;
   changed["methods"][0] = {{"name", "magnitude"}, {"options", {{"norm", 2}}}};
   write_text(dir.file("changed.json"), changed.dump());
