@@ -72,6 +72,17 @@ void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_
   }
 }
 
+void default_to_models_dataset(CLI::App* cmd, pipeline::DataOptions& data) {
+  data.dataset.clear();
+  cmd->get_option("--dataset")
+      ->default_str("")
+      ->description("fashion-mnist, mnist, cifar10 or cifar100 (default: the model file's, else fashion-mnist)");
+}
+
+void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata) {
+  if (data.dataset.empty()) data.dataset = metadata.dataset.empty() ? "fashion-mnist" : metadata.dataset;
+}
+
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option) {
   std::vector<int64_t> out;
   size_t start = 0;

@@ -74,6 +74,12 @@ io::ModelMetadata fresh_metadata(const models::ModelSpec& spec);
 // Adds --dataset, --data, --limit, --test-limit (and --val-split when `with_val_split`).
 void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split);
 
+// For commands that train or evaluate a model file: --dataset (added by add_data_options) is left
+// empty, to be filled by use_models_dataset once the model is loaded.
+void default_to_models_dataset(CLI::App* cmd, pipeline::DataOptions& data);
+// --dataset if given, else the dataset the model was trained on, else fashion-mnist.
+void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata);
+
 // "3,32,32" -> {3, 32, 32}. Throws Error(kInvalidArgument) naming `option`.
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option);
 

@@ -21,6 +21,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("file", opt->file, "model file (.pt), mipp's or a TorchScript file from PyTorch")->required();
   cmd->add_option("--input-shape", opt->input_shape, "per-sample input shape C,H,W of a PyTorch TorchScript file");
   add_data_options(cmd, opt->data, /*with_val_split=*/false);
+  default_to_models_dataset(cmd, opt->data);
   cmd->add_option("--batch-size", opt->batch_size, "evaluation batch size (speed only)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -28,6 +29,7 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
     const io::Model model = load_model_file(opt->file, opt->input_shape);
+    use_models_dataset(opt->data, model.metadata);
     const pipeline::PreparedData data =
         pipeline::prepare_data(opt->data, model.network.input_shape(), model.metadata.normalization);
     const train::EvalResult r = train::evaluate(model.network, data.test, opt->batch_size);

@@ -30,6 +30,7 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   train::validate(opt.train);  // before any data is read
 
   io::Model model = load_or_build(opt.source, global);
+  use_models_dataset(opt.data, model.metadata);
   auto sink = make_event_sink(global.log_format, global.quiet);
   sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data =
@@ -89,6 +90,7 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
     add_model_source_options(cmd, opt->source, /*with_file=*/true);
   }
   add_data_options(cmd, opt->data, /*with_val_split=*/true);
+  default_to_models_dataset(cmd, opt->data);
   cmd->add_option("--out", opt->out, "output model file (.pt); also the checkpoint")->required();
   cmd->add_option("--epochs", t.epochs, "epochs")->capture_default_str();
   cmd->add_option("--batch-size", t.batch_size, "mini-batch size")->capture_default_str();

@@ -171,6 +171,27 @@ TEST(Cli, CorruptDatasetFilesAreNamed) {
   EXPECT_EQ(out.num_entries(), 0);
 }
 
+TEST(Cli, FinetuneAndEvalDefaultToTheModelFilesDataset) {
+  testing::TempDir data;
+  for (const char* split : {"train", "t10k"}) {
+    testing::write_file(data.file(std::string(split) + "-images-idx3-ubyte"),
+                        testing::idx_images_bytes(testing::random_pixels({40, 28, 28}, 2)));
+    testing::write_file(data.file(std::string(split) + "-labels-idx1-ubyte"),
+                        testing::idx_labels_bytes(torch::arange(40) % 10));
+  }
+  testing::TempDir out;
+  ASSERT_EQ(run_mipp("train --model lenet5 --dataset mnist --epochs 1 --data " + data.path() + " --out " +
+                     out.file("m.pt")).exit_code, 0);
+  // The same file names as Fashion-MNIST's: only the default decides which dataset this is.
+  const auto r = run_mipp("finetune " + out.file("m.pt") + " --epochs 1 --json --data " + data.path() + " --out " +
+                          out.file("ft.pt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("dataset"), "mnist");
+  const auto e = run_mipp("eval " + out.file("ft.pt") + " --json --data " + data.path());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(nlohmann::json::parse(e.out).at("dataset"), "mnist");
+}
+
 TEST(Cli, PruneWritesASmallerModelAndAReport) {
   testing::TempDir dir;
   const auto r = run_mipp("prune --model resnet20 --width 0.5 --method magnitude --sparsity 0.5 --target macs --out " +
