@@ -19,4 +19,4 @@ plot "resnet20-after-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb "
      "resnet20-after-accuracy.dat" index 9 using 1:2:3 with yerrorlines lc rgb "#17becf" dashtype 1 pointtype 10 title "thinet", \
      "resnet20-after-accuracy.dat" index 10 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 2 pointtype 11 title "mipp-preact", \
      "resnet20-after-accuracy.dat" index 11 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "mipp+rw", \
-     93.25999999999999 with lines dashtype 2 lc rgb "black" title "dense"
+     93.32666666666665 with lines dashtype 2 lc rgb "black" title "dense"
