@@ -85,7 +85,10 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
             "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n";
   CLI::App* cmd = add_command(app, name, description, examples);
   if (model_file_only) {
-    cmd->add_option("file", opt->source.file, "model file (.pt) to fine-tune")->required();
+    cmd->add_option("file", opt->source.file, "model file (.pt) to fine-tune, mipp's or a PyTorch TorchScript file")
+        ->required();
+    cmd->add_option("--input-shape", opt->source.input_shape,
+                    "per-sample input shape C,H,W of a PyTorch TorchScript file");
   } else {
     add_model_source_options(cmd, opt->source, /*with_file=*/true);
   }

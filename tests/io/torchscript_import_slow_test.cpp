@@ -260,6 +260,11 @@ TEST_F(PyTorchModels, ExportConvertsAPyTorchFileToAMippFile) {
   const testing::CommandResult wrong = testing::run_mipp("inspect " + converted + " --input-shape 1,28,28");
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.err.find("--input-shape 1,28,28"), std::string::npos) << wrong.err;
+  // finetune takes the PyTorch file as it is, as train does.
+  const testing::CommandResult tuned =
+      testing::run_mipp("finetune " + file("batch_view_script.pt") + " --input-shape 1,32,32 --epochs 1 --limit 256 " +
+                        "--test-limit 256 --threads 1 --out " + out.file("tuned.pt"));
+  EXPECT_EQ(tuned.exit_code, 0) << tuned.err;
 }
 
 // MIPP on the torchvision models, with a small random calibration set: the groups it can test
