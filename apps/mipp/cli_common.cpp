@@ -1,10 +1,14 @@
 #include "cli_common.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <iostream>
 #include <thread>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/version.h"
@@ -36,7 +40,7 @@ int apply_global_options(const GlobalOptions& global) {
   const int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
   // A backstop only: library code takes its generators explicitly and never reads the global one.
-  torch::manual_seed(global.seed);
+  at::manual_seed(global.seed);
   return threads;
 }
 

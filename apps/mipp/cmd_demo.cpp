@@ -5,6 +5,7 @@
 // measured latency.
 #include <filesystem>
 #include <iostream>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "event_sinks.h"

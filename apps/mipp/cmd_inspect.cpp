@@ -1,5 +1,6 @@
 // mipp inspect: per-layer shapes, widths, parameters and MACs of a model file or a zoo model.
 #include <iostream>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "mipp/report/layer_table.h"

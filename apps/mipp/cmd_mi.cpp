@@ -7,7 +7,10 @@
 #include <optional>
 #include <vector>
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/tensor.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "mipp/data/csv_table.h"

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "event_sinks.h"

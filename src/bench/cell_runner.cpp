@@ -1,7 +1,10 @@
 #include "bench/cell_runner.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/randperm.h>
 
 #include <chrono>
 
@@ -104,7 +107,7 @@ Pruned prune_as_control(const Cell& cell, CellContext& ctx, const io::Model& bas
   if (cell.control == "shuffle") {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(cell.seed, "control-shuffle"));
     for (const graph::Group& g : analysis.groups) {
-      const at::Tensor chosen = torch::randperm(g.size, gen, torch::kLong).narrow(0, 0, keep[g.id].size());
+      const at::Tensor chosen = at::randperm(g.size, gen, at::kLong).narrow(0, 0, keep[g.id].size());
       const at::Tensor sorted = std::get<0>(chosen.sort());
       keep[g.id] = std::vector<int64_t>(sorted.data_ptr<int64_t>(), sorted.data_ptr<int64_t>() + sorted.numel());
     }

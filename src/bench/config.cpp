@@ -1,11 +1,14 @@
 #include "mipp/bench/config.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/zeros.h>
 
 #include <filesystem>
 #include <optional>
 #include <fstream>
 #include <set>
+#include <fmt/ranges.h>
 
 #include "mipp/data/readers.h"
 #include "mipp/data/transforms.h"
@@ -335,7 +338,7 @@ void check_models(const BenchConfig& c, const std::vector<std::optional<graph::N
       continue;
     }
     std::vector<at::Tensor> scores;
-    for (const graph::Group& g : analysis.groups) scores.push_back(torch::zeros({g.size}));
+    for (const graph::Group& g : analysis.groups) scores.push_back(at::zeros({g.size}));
     for (double s : c.sparsities) {
       if (s < 0 || s >= 1) continue;  // reported with the sparsities
       prune::Budget b = c.budget;

@@ -1,6 +1,7 @@
 #include "mipp/bench/manifest.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <torch/version.h>
 #include <zlib.h>
 

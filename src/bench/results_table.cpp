@@ -1,6 +1,7 @@
 #include "mipp/bench/results_table.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 

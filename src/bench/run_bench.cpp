@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <fmt/ranges.h>
 
 #include "bench/cell_runner.h"
 #include "bench/dense_cache.h"

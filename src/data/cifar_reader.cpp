@@ -2,7 +2,10 @@
 // fixed-size records, no header. CIFAR-10: <label> <3072 pixels>; CIFAR-100: <coarse label>
 // <fine label> <3072 pixels>. Pixels are channel-major: 1024 red, 1024 green, 1024 blue bytes,
 // each a 32x32 image in row-major order, so a record's pixel bytes reshape to [3, 32, 32] directly.
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/from_blob.h>
 
 #include "data/file_bytes.h"
 #include "mipp/data/readers.h"
@@ -30,10 +33,10 @@ CifarPart read_cifar_file(const std::string& path, int64_t num_classes) {
              num_classes);
   const int64_t n = size / record_bytes;
   // from_blob only reads through the pointer; both conversions below copy, so nothing aliases `bytes`.
-  const at::Tensor records = torch::from_blob(const_cast<char*>(bytes.data()), {n, record_bytes}, torch::kUInt8);
+  const at::Tensor records = at::from_blob(const_cast<char*>(bytes.data()), {n, record_bytes}, at::kByte);
   CifarPart part;
-  part.labels = records.select(1, label_bytes - 1).to(torch::kInt64);
-  part.inputs = records.narrow(1, label_bytes, kPixelBytes).reshape({n, 3, 32, 32}).to(torch::kFloat32).div_(255.0);
+  part.labels = records.select(1, label_bytes - 1).to(at::kLong);
+  part.inputs = records.narrow(1, label_bytes, kPixelBytes).reshape({n, 3, 32, 32}).to(at::kFloat).div_(255.0);
   const at::Tensor bad = (part.labels >= num_classes).nonzero();
   if (bad.numel() > 0) {
     const int64_t index = bad[0][0].item<int64_t>();
@@ -59,8 +62,8 @@ Dataset read_cifar(const std::vector<std::string>& files, int64_t num_classes, c
   d.name = name;
   d.num_classes = num_classes;
   // One file needs no concatenation copy.
-  d.inputs = inputs.size() == 1 ? inputs.front() : torch::cat(inputs);
-  d.labels = labels.size() == 1 ? labels.front() : torch::cat(labels);
+  d.inputs = inputs.size() == 1 ? inputs.front() : at::cat(inputs);
+  d.labels = labels.size() == 1 ? labels.front() : at::cat(labels);
   return d;
 }
 

@@ -1,10 +1,13 @@
 #include "mipp/data/csv_table.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/from_blob.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 

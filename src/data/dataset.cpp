@@ -1,9 +1,14 @@
 #include "mipp/data/dataset.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/isfinite.h>
+#include <ATen/ops/randperm.h>
 
 #include <cmath>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/seed.h"
@@ -25,7 +30,7 @@ Dataset with_tensors(const Dataset& d, at::Tensor inputs, at::Tensor labels) {
 // A permutation of [0, n) decided by `seed` and the stage name alone.
 at::Tensor seeded_permutation(int64_t n, uint64_t seed, const char* stage) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(seed, stage));
-  return torch::randperm(n, gen, torch::kInt64);
+  return at::randperm(n, gen, at::kLong);
 }
 
 }  // namespace
@@ -37,7 +42,7 @@ std::vector<int64_t> Dataset::sample_shape() const {
 
 Dataset subset(const Dataset& d, const at::Tensor& indices) {
   MIPP_CHECK(d.inputs.defined(), kInvalidArgument, "subset of dataset {}: it has no inputs", d.name);
-  MIPP_CHECK(indices.defined() && indices.dim() == 1 && indices.scalar_type() == torch::kInt64, kInvalidArgument,
+  MIPP_CHECK(indices.defined() && indices.dim() == 1 && indices.scalar_type() == at::kLong, kInvalidArgument,
              "subset of dataset {}: indices must be a 1-D int64 tensor", d.name);
   if (indices.numel() > 0) {
     const int64_t lo = indices.min().item<int64_t>(), hi = indices.max().item<int64_t>();
@@ -80,19 +85,19 @@ Dataset calibration_subset(const Dataset& d, int64_t n, uint64_t seed, bool with
 void validate(const Dataset& d, const std::string& what) {
   const at::Tensor& x = d.inputs;
   MIPP_CHECK(x.defined(), kInvalidArgument, "{}: dataset {} has no inputs", what, d.name);
-  MIPP_CHECK(x.scalar_type() == torch::kFloat32 && x.dim() >= 2, kInvalidArgument,
+  MIPP_CHECK(x.scalar_type() == at::kFloat && x.dim() >= 2, kInvalidArgument,
              "{}: dataset {} inputs must be float32 [N, ...] with at least 2 dimensions, got {} {}", what, d.name,
              std::string(c10::toString(x.scalar_type())), fmt::format("[{}]", fmt::join(x.sizes(), ", ")));
   MIPP_CHECK(d.num_classes > 0, kInvalidArgument, "{}: dataset {} has {} classes, must be positive", what, d.name,
              d.num_classes);
   if (x.numel() > 0) {
-    MIPP_CHECK(torch::isfinite(x).all().item<bool>(), kNumerical, "{}: dataset {} inputs contain NaN or infinity", what,
+    MIPP_CHECK(at::isfinite(x).all().item<bool>(), kNumerical, "{}: dataset {} inputs contain NaN or infinity", what,
                d.name);
   }
   // Label-free calibration subsets carry no labels on purpose.
   if (!d.labels.defined()) return;
   const at::Tensor& y = d.labels;
-  MIPP_CHECK(y.scalar_type() == torch::kInt64 && y.dim() == 1, kInvalidArgument,
+  MIPP_CHECK(y.scalar_type() == at::kLong && y.dim() == 1, kInvalidArgument,
              "{}: dataset {} labels must be int64 [N], got {} with {} dimensions", what, d.name,
              std::string(c10::toString(y.scalar_type())), y.dim());
   MIPP_CHECK(y.size(0) == x.size(0), kInvalidArgument, "{}: dataset {} has {} inputs but {} labels", what, d.name,

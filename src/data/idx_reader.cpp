@@ -2,7 +2,9 @@
 //   images: magic 0x00000803, N, rows, cols, then N*rows*cols unsigned bytes (row-major)
 //   labels: magic 0x00000801, N, then N unsigned bytes
 // http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/from_blob.h>
 
 #include "data/file_bytes.h"
 #include "mipp/data/readers.h"
@@ -44,7 +46,7 @@ void check_size(const std::string& path, const std::string& bytes, uint64_t expe
 at::Tensor bytes_to_tensor(const std::string& bytes, size_t offset, at::IntArrayRef shape, at::ScalarType dtype) {
   // from_blob only reads through the pointer.
   void* data = const_cast<char*>(bytes.data() + offset);
-  return torch::from_blob(data, shape, torch::kUInt8).to(dtype);
+  return at::from_blob(data, shape, at::kByte).to(dtype);
 }
 
 // Pixels as float32 [N, 1, rows, cols] in [0, 1].
@@ -63,7 +65,7 @@ at::Tensor read_images(const std::string& path) {
              kCorruption, "{}: header says {}, more bytes than any file holds; file has {}", path, layout,
              bytes.size());
   check_size(path, bytes, kImagesHeaderBytes + pixels, layout);
-  return bytes_to_tensor(bytes, kImagesHeaderBytes, {n, 1, rows, cols}, torch::kFloat32).div_(255.0);
+  return bytes_to_tensor(bytes, kImagesHeaderBytes, {n, 1, rows, cols}, at::kFloat).div_(255.0);
 }
 
 // Labels as int64 [N], each checked against `num_classes`.
@@ -72,7 +74,7 @@ at::Tensor read_labels(const std::string& path, int64_t num_classes) {
   check_header(path, bytes, kLabelsHeaderBytes, kLabelsMagic, "labels");
   const int64_t n = read_big_endian_u32(bytes, 4);
   check_size(path, bytes, kLabelsHeaderBytes + static_cast<uint64_t>(n), fmt::format("{} labels", n));
-  at::Tensor labels = bytes_to_tensor(bytes, kLabelsHeaderBytes, {n}, torch::kInt64);
+  at::Tensor labels = bytes_to_tensor(bytes, kLabelsHeaderBytes, {n}, at::kLong);
   const at::Tensor bad = (labels >= num_classes).nonzero();
   if (bad.numel() > 0) {
     const int64_t index = bad[0][0].item<int64_t>();

@@ -1,6 +1,7 @@
 // The datasets behind --dataset NAME [--data DIR]: one explicit table from name to loader, in the
 // order `dataset_names()` lists them.
 #include <filesystem>
+#include <fmt/ranges.h>
 
 #include "mipp/data/readers.h"
 #include "mipp/util/error.h"

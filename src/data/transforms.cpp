@@ -1,8 +1,18 @@
 #include "mipp/data/transforms.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/TensorIndexing.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/constant_pad_nd.h>
+#include <ATen/ops/randint.h>
+#include <ATen/ops/std_mean.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/where.h>
 
 #include <numeric>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 
@@ -20,7 +30,7 @@ int64_t product(const std::vector<int64_t>& s) {
 at::Tensor per_channel(const std::vector<double>& values, int64_t dim, const at::Tensor& like) {
   std::vector<int64_t> shape(static_cast<size_t>(dim), 1);
   shape[1] = static_cast<int64_t>(values.size());
-  return torch::tensor(values, torch::kFloat64).to(like.options()).reshape(shape);
+  return at::tensor(values, at::kDouble).to(like.options()).reshape(shape);
 }
 
 }  // namespace
@@ -42,9 +52,9 @@ Normalization compute_normalization(const Dataset& d) {
   for (int64_t i = 2; i < x.dim(); ++i) dims.push_back(i);
   // Population statistics (unbiased = false). LibTorch's CPU reduction accumulates float input in
   // double (Welford), so no float64 copy of the whole dataset is needed.
-  const auto [std, mean] = torch::std_mean(x, dims, /*unbiased=*/false);
-  const at::Tensor m = mean.to(torch::kCPU, torch::kFloat64).contiguous();
-  const at::Tensor s = std.to(torch::kCPU, torch::kFloat64).contiguous();
+  const auto [std, mean] = at::std_mean(x, dims, /*unbiased=*/false);
+  const at::Tensor m = mean.to(at::kCPU, at::kDouble).contiguous();
+  const at::Tensor s = std.to(at::kCPU, at::kDouble).contiguous();
   Normalization n;
   n.mean.assign(m.data_ptr<double>(), m.data_ptr<double>() + m.numel());
   n.std.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
@@ -89,7 +99,7 @@ Dataset fit_to_shape(const Dataset& d, const std::vector<int64_t>& sample_shape)
   const int64_t pad_h = to[1] - from[1], pad_w = to[2] - from[2];
   if (pad_h > 0 || pad_w > 0) {
     // An odd amount puts the extra row (column) at the bottom (right).
-    x = torch::constant_pad_nd(x, {pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2}, 0.0);
+    x = at::constant_pad_nd(x, {pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2}, 0.0);
   }
   if (from[0] != to[0]) x = x.expand({n, to[0], to[1], to[2]}).contiguous();
   r.inputs = x;
@@ -102,20 +112,20 @@ at::Tensor random_crop_flip(const at::Tensor& batch, at::Generator& gen, int64_t
   MIPP_CHECK(padding >= 0, kInvalidArgument, "random_crop_flip: padding {} must not be negative", padding);
   const int64_t n = batch.size(0), c = batch.size(1), h = batch.size(2), w = batch.size(3);
   // Draws on the CPU from `gen`, so a batch gets the same crops on any device.
-  const auto cpu_long = torch::TensorOptions().dtype(torch::kInt64);
-  const at::Tensor top = torch::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
-  const at::Tensor left = torch::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
-  const at::Tensor flip = torch::randint(0, 2, {n}, gen, cpu_long).to(torch::kBool);
+  const auto cpu_long = at::TensorOptions().dtype(at::kLong);
+  const at::Tensor top = at::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
+  const at::Tensor left = at::randint(0, 2 * padding + 1, {n}, gen, cpu_long);
+  const at::Tensor flip = at::randint(0, 2, {n}, gen, cpu_long).to(at::kBool);
   // One gather does every crop and flip: output[i, :, y, x] = padded[i, :, rows[i, y], cols[i, x]], with
   //   rows [N, H] = top + (0..H-1), cols [N, W] = left + (0..W-1), or reversed for flipped samples.
-  const at::Tensor ys = torch::arange(h, cpu_long), xs = torch::arange(w, cpu_long);
+  const at::Tensor ys = at::arange(h, cpu_long), xs = at::arange(w, cpu_long);
   const at::Tensor rows = top.unsqueeze(1) + ys;
-  const at::Tensor cols = left.unsqueeze(1) + torch::where(flip.unsqueeze(1), xs.flip(0), xs);
+  const at::Tensor cols = left.unsqueeze(1) + at::where(flip.unsqueeze(1), xs.flip(0), xs);
   const auto device = batch.device();
-  const at::Tensor padded = torch::constant_pad_nd(batch, {padding, padding, padding, padding}, 0.0);
-  using torch::indexing::TensorIndex;
-  return padded.index({TensorIndex(torch::arange(n, cpu_long).view({n, 1, 1, 1}).to(device)),
-                       TensorIndex(torch::arange(c, cpu_long).view({1, c, 1, 1}).to(device)),
+  const at::Tensor padded = at::constant_pad_nd(batch, {padding, padding, padding, padding}, 0.0);
+  using at::indexing::TensorIndex;
+  return padded.index({TensorIndex(at::arange(n, cpu_long).view({n, 1, 1, 1}).to(device)),
+                       TensorIndex(at::arange(c, cpu_long).view({1, c, 1, 1}).to(device)),
                        TensorIndex(rows.view({n, 1, h, 1}).to(device)),
                        TensorIndex(cols.view({n, 1, 1, w}).to(device))});
 }

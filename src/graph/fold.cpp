@@ -1,6 +1,8 @@
 #include "mipp/graph/fold.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/zeros_like.h>
 
 namespace mipp::graph {
 

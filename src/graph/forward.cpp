@@ -1,6 +1,27 @@
 #include "mipp/graph/forward.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/TensorIndexing.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/adaptive_avg_pool2d.h>
+#include <ATen/ops/avg_pool2d.h>
+#include <ATen/ops/batch_norm.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/conv2d.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/flatten.h>
+#include <ATen/ops/gelu.h>
+#include <ATen/ops/hardtanh.h>
+#include <ATen/ops/leaky_relu.h>
+#include <ATen/ops/linear.h>
+#include <ATen/ops/max_pool2d.h>
+#include <ATen/ops/maximum.h>
+#include <ATen/ops/relu.h>
+#include <ATen/ops/sigmoid.h>
+#include <ATen/ops/silu.h>
+#include <ATen/ops/tanh.h>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/overloaded.h"
@@ -38,7 +59,7 @@ at::Tensor dropout(const at::Tensor& x, double p, const ForwardOptions& opt) {
   if (!opt.training || p == 0) return x;
   const c10::optional<at::Generator> gen =
       opt.generator ? c10::optional<at::Generator>(*opt.generator) : c10::nullopt;
-  auto keep = torch::empty_like(x).bernoulli_(1.0 - p, gen);
+  auto keep = at::empty_like(x).bernoulli_(1.0 - p, gen);
   return x * keep / (1.0 - p);
 }
 
@@ -53,17 +74,17 @@ at::Tensor max_pool(const at::Tensor& x, const MaxPoolOp& p) {
   const bool tiles = p.kernel == p.stride && p.kernel[0] * p.kernel[1] > 1 && p.padding == Pair{0, 0} &&
                      !p.ceil_mode && x.dim() == 4;
   if (!tiles || x.requires_grad() || x.numel() < kStridedViewsFromElements) {
-    return torch::max_pool2d(x, {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
+    return at::max_pool2d(x, {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
                              {p.padding[0], p.padding[1]}, /*dilation=*/{1, 1}, p.ceil_mode);
   }
-  using torch::indexing::Slice;
+  using at::indexing::Slice;
   const int64_t out_h = x.size(2) / p.kernel[0], out_w = x.size(3) / p.kernel[1];
   at::Tensor result;
   for (int64_t i = 0; i < p.kernel[0]; ++i) {
     for (int64_t j = 0; j < p.kernel[1]; ++j) {
       const at::Tensor view = x.index({Slice(), Slice(), Slice(i, i + out_h * p.kernel[0], p.kernel[0]),
                                        Slice(j, j + out_w * p.kernel[1], p.kernel[1])});
-      result = result.defined() ? torch::maximum(result, view) : view;
+      result = result.defined() ? at::maximum(result, view) : view;
     }
   }
   return result;
@@ -75,48 +96,48 @@ at::Tensor apply_op(const Node& node, const std::vector<at::Tensor>& in, const P
       Overloaded{
           [&](const InputOp&) -> at::Tensor { return in.at(0); },
           [&](const Conv2dOp& c) -> at::Tensor {
-            return torch::conv2d(in[0], params.get(node, "weight"), params.get(node, "bias"),
+            return at::conv2d(in[0], params.get(node, "weight"), params.get(node, "bias"),
                                  {c.stride[0], c.stride[1]}, {c.padding[0], c.padding[1]},
                                  {c.dilation[0], c.dilation[1]}, c.groups);
           },
           [&](const LinearOp&) -> at::Tensor {
-            return torch::linear(in[0], params.get(node, "weight"), params.get(node, "bias"));
+            return at::linear(in[0], params.get(node, "weight"), params.get(node, "bias"));
           },
           [&](const BatchNormOp& b) -> at::Tensor {
             const bool track = opt.training && opt.update_running_stats;
             // Without tracking, batch_norm must not see the running buffers or it would update them.
             at::Tensor mean = (!opt.training || track) ? node.buffers.at("running_mean") : at::Tensor();
             at::Tensor var = (!opt.training || track) ? node.buffers.at("running_var") : at::Tensor();
-            return torch::batch_norm(in[0], params.get(node, "weight"), params.get(node, "bias"), mean, var,
+            return at::batch_norm(in[0], params.get(node, "weight"), params.get(node, "bias"), mean, var,
                                      opt.training, b.momentum, b.eps, /*cudnn_enabled=*/true);
           },
           [&](const ActivationOp& a) -> at::Tensor {
             switch (a.kind) {
-              case ActivationKind::kRelu: return torch::relu(in[0]);
-              case ActivationKind::kLeakyRelu: return torch::leaky_relu(in[0], a.negative_slope);
-              case ActivationKind::kGelu: return torch::gelu(in[0]);
-              case ActivationKind::kSigmoid: return torch::sigmoid(in[0]);
-              case ActivationKind::kTanh: return torch::tanh(in[0]);
-              case ActivationKind::kHardtanh: return torch::hardtanh(in[0], a.min_val, a.max_val);
-              case ActivationKind::kSilu: return torch::silu(in[0]);
+              case ActivationKind::kRelu: return at::relu(in[0]);
+              case ActivationKind::kLeakyRelu: return at::leaky_relu(in[0], a.negative_slope);
+              case ActivationKind::kGelu: return at::gelu(in[0]);
+              case ActivationKind::kSigmoid: return at::sigmoid(in[0]);
+              case ActivationKind::kTanh: return at::tanh(in[0]);
+              case ActivationKind::kHardtanh: return at::hardtanh(in[0], a.min_val, a.max_val);
+              case ActivationKind::kSilu: return at::silu(in[0]);
             }
             MIPP_FAIL(kNotSupported, "node {}: unknown activation", node.name);
           },
           [&](const MaxPoolOp& p) -> at::Tensor { return max_pool(in[0], p); },
           [&](const AvgPoolOp& p) -> at::Tensor {
-            return torch::avg_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
+            return at::avg_pool2d(in[0], {p.kernel[0], p.kernel[1]}, {p.stride[0], p.stride[1]},
                                      {p.padding[0], p.padding[1]});
           },
           [&](const AdaptiveAvgPoolOp& p) -> at::Tensor {
-            return torch::adaptive_avg_pool2d(in[0], {p.output_size[0], p.output_size[1]});
+            return at::adaptive_avg_pool2d(in[0], {p.output_size[0], p.output_size[1]});
           },
-          [&](const FlattenOp&) -> at::Tensor { return torch::flatten(in[0], 1); },
+          [&](const FlattenOp&) -> at::Tensor { return at::flatten(in[0], 1); },
           [&](const AddOp&) -> at::Tensor {
             at::Tensor sum = in[0];
             for (size_t i = 1; i < in.size(); ++i) sum = sum + in[i];
             return sum;
           },
-          [&](const ConcatOp&) -> at::Tensor { return torch::cat(in, 1); },
+          [&](const ConcatOp&) -> at::Tensor { return at::cat(in, 1); },
           [&](const DropoutOp& d) -> at::Tensor { return dropout(in[0], d.p, opt); },
           [&](const IdentityOp&) -> at::Tensor { return in[0]; },
       },

@@ -1,11 +1,15 @@
 #include "mipp/graph/network.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
 #include <set>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/overloaded.h"
@@ -140,22 +144,22 @@ Shape infer_shape(const std::string& name, const Op& op, const std::vector<const
 
 // Parameters and buffers an op owns, with their initial values.
 void create_tensors(Node& node) {
-  const auto f32 = torch::kFloat32;
+  const auto f32 = at::kFloat;
   std::visit(Overloaded{
                  [&](const Conv2dOp& c) {
                    node.params["weight"] =
-                       torch::zeros({c.out_channels, c.in_channels / c.groups, c.kernel[0], c.kernel[1]}, f32);
-                   if (c.bias) node.params["bias"] = torch::zeros({c.out_channels}, f32);
+                       at::zeros({c.out_channels, c.in_channels / c.groups, c.kernel[0], c.kernel[1]}, f32);
+                   if (c.bias) node.params["bias"] = at::zeros({c.out_channels}, f32);
                  },
                  [&](const LinearOp& l) {
-                   node.params["weight"] = torch::zeros({l.out_features, l.in_features}, f32);
-                   if (l.bias) node.params["bias"] = torch::zeros({l.out_features}, f32);
+                   node.params["weight"] = at::zeros({l.out_features, l.in_features}, f32);
+                   if (l.bias) node.params["bias"] = at::zeros({l.out_features}, f32);
                  },
                  [&](const BatchNormOp& b) {
-                   node.params["weight"] = torch::ones({b.num_features}, f32);
-                   node.params["bias"] = torch::zeros({b.num_features}, f32);
-                   node.buffers["running_mean"] = torch::zeros({b.num_features}, f32);
-                   node.buffers["running_var"] = torch::ones({b.num_features}, f32);
+                   node.params["weight"] = at::ones({b.num_features}, f32);
+                   node.params["bias"] = at::zeros({b.num_features}, f32);
+                   node.buffers["running_mean"] = at::zeros({b.num_features}, f32);
+                   node.buffers["running_var"] = at::ones({b.num_features}, f32);
                  },
                  [&](const auto&) {},
              },

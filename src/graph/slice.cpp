@@ -1,6 +1,10 @@
 #include "mipp/graph/slice.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include <numeric>
 
@@ -45,7 +49,7 @@ at::Tensor kept_positions(const std::vector<LayoutSegment>& layout, const std::v
       for (int64_t k = 0; k < seg.span; ++k) pos.push_back(seg.offset + u * seg.span + k);
     }
   }
-  return torch::tensor(pos, torch::kLong);
+  return at::tensor(pos, at::kLong);
 }
 
 int64_t kept_count(const std::vector<LayoutSegment>& layout, const std::vector<std::vector<int64_t>>& kept) {
@@ -116,7 +120,7 @@ std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysi
       remaining += static_cast<int64_t>(kept[s.space].size()) * s.span;
     }
     if (remaining == channels) continue;
-    at::Tensor mask = torch::zeros({channels});
+    at::Tensor mask = at::zeros({channels});
     mask.index_fill_(0, kept_positions(layout, kept), 1.0);
     masks[id] = mask;
   }
@@ -126,7 +130,7 @@ std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysi
 Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep) {
   validate(analysis, keep);
   const auto kept = kept_per_space(analysis, keep, space_units(analysis));
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   Network out(net.input_shape());
   for (int id = 1; id < net.num_nodes(); ++id) {
     const Node& node = net.node(id);

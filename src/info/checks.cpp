@@ -1,6 +1,10 @@
 #include "info/checks.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/isfinite.h>
+#include <ATen/ops/isnan.h>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 

@@ -1,6 +1,8 @@
 #include "info/cholesky.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/linalg_cholesky_ex.h>
 
 namespace mipp::info {
 

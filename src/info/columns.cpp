@@ -1,6 +1,8 @@
 #include "info/columns.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/isfinite.h>
 
 #include <fmt/format.h>
 

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 
 #include "info/estimator_elimination.h"
 #include "info/linear_elimination.h"

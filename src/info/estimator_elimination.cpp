@@ -1,6 +1,8 @@
 #include "info/estimator_elimination.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/tensor.h>
 
 #include <algorithm>
 #include <cfloat>

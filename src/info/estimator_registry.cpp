@@ -3,6 +3,7 @@
 #include <functional>
 
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 
 #include "mipp/info/gaussian.h"
 #include "mipp/info/ksg.h"

@@ -1,6 +1,7 @@
 #include "info/kd_tree.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,12 @@
 #include "mipp/info/ksg.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/randn.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,13 @@
 #include "info/neighbor_counts.h"
 
-#include <torch/torch.h>
-
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/Parallel.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/cdist.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/maximum.h>
+
 
 #include <algorithm>
 #include <cfloat>

@@ -1,7 +1,7 @@
 #include "mipp/io/model_file.h"
 
-#include <torch/script.h>
-#include <torch/torch.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
 
 #include <cctype>
 #include <filesystem>
@@ -91,7 +91,7 @@ Model load_model(const std::string& path, const std::vector<std::string>& extra_
   for (const std::string& name : extra_entries) extra[name] = kAbsent;
   torch::jit::Module module;
   try {
-    module = torch::jit::load(path, torch::kCPU, extra);
+    module = torch::jit::load(path, at::kCPU, extra);
   } catch (const c10::Error& e) {
     std::string why = e.what_without_backtrace();
     why = why.substr(0, why.find('\n'));
@@ -135,7 +135,7 @@ Model load_model(const std::string& path, const std::vector<std::string>& extra_
       MIPP_CHECK(module.hasattr(attr), kCorruption, "{}: tensor {}.{} (attribute {}) is missing", path,
                  net.node(id).name, key, attr);
       const at::Tensor t = module.attr(attr).toTensor().detach();
-      MIPP_CHECK(t.scalar_type() == torch::kFloat32, kNotSupported, "{}: tensor {}.{} is {}, mipp reads float32",
+      MIPP_CHECK(t.scalar_type() == at::kFloat, kNotSupported, "{}: tensor {}.{} is {}, mipp reads float32",
                  path, net.node(id).name, key, c10::toString(t.scalar_type()));
       try {
         net.set_tensor(id, key, t);

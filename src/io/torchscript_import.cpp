@@ -3,8 +3,14 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/ir/constants.h>
-#include <torch/script.h>
-#include <torch/torch.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/serialization/import.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/sin.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
+#include <fmt/ranges.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -258,7 +265,7 @@ class Importer {
     }
     if (s.transposed) fail(n, f, fmt::format("{} is a transposed parameter ({}.t()) where mipp expects it as stored", what, s.path));
     const at::Tensor t = s.value.toTensor();
-    if (t.scalar_type() != torch::kFloat32) {
+    if (t.scalar_type() != at::kFloat) {
       fail(n, f, fmt::format("tensor {} is {}; mipp reads float32", s.path, c10::toString(t.scalar_type())));
     }
     if (!used_params_.insert(s.path).second) {
@@ -784,8 +791,8 @@ class Importer {
     const int64_t c = shape_of(x).front();
     const Sym& named = is_none(in.at(1)) ? in[3] : in[1];
     std::map<std::string, at::Tensor> t;
-    t["weight"] = is_none(in[1]) ? torch::ones({c}) : param_in(in[1], n, f, "the weight");
-    t["bias"] = is_none(in.at(2)) ? torch::zeros({c}) : param_in(in[2], n, f, "the bias");
+    t["weight"] = is_none(in[1]) ? at::ones({c}) : param_in(in[1], n, f, "the weight");
+    t["bias"] = is_none(in.at(2)) ? at::zeros({c}) : param_in(in[2], n, f, "the bias");
     t["running_mean"] = param_in(in[3], n, f, "running_mean");
     t["running_var"] = param_in(in[4], n, f, "running_var");
     graph::BatchNormOp b{c, double_in(in.at(7), n, f, "eps"), double_in(in.at(6), n, f, "momentum")};
@@ -876,14 +883,14 @@ at::Tensor probe_input(const Shape& shape) {
   std::vector<int64_t> sizes = {2};
   sizes.insert(sizes.end(), shape.begin(), shape.end());
   const int64_t n = std::accumulate(sizes.begin(), sizes.end(), int64_t{1}, std::multiplies<>());
-  return torch::sin(torch::arange(n, torch::kFloat32) * 0.37).reshape(sizes);
+  return at::sin(at::arange(n, at::kFloat) * 0.37).reshape(sizes);
 }
 
 jit::Module load_module(const std::string& path) {
   std::error_code ec;
   MIPP_CHECK(std::filesystem::is_regular_file(path, ec), kNotFound, "{}: no such model file", path);
   try {
-    return jit::load(path, torch::kCPU);
+    return jit::load(path, at::kCPU);
   } catch (const c10::Error& e) {
     std::string why = e.what_without_backtrace();
     MIPP_FAIL(kCorruption, "{}: not a readable TorchScript archive ({})", path, why.substr(0, why.find('\n')));
@@ -911,7 +918,7 @@ Model import_torchscript(const std::string& path, const ImportOptions& options) 
              "{}: a TorchScript file without mipp metadata needs its per-sample input shape (--input-shape C,H,W)",
              path);
   module.eval();
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
 
   // Run PyTorch's own forward first: a wrong input shape is named here, in PyTorch's words.
   const at::Tensor x = probe_input(shape);

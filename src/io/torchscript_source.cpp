@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <set>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/overloaded.h"

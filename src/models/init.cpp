@@ -1,5 +1,8 @@
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 
@@ -20,7 +23,7 @@ void fill_default_uniform(at::Tensor& t, int64_t fan_in, at::Generator& gen) {
 }  // namespace
 
 void initialize(graph::Network& net, uint64_t seed) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(seed, "init"));
   for (int id = 0; id < net.num_nodes(); ++id) {
     graph::Node& node = net.node(id);

@@ -1,4 +1,5 @@
 #include <map>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "models/architectures.h"

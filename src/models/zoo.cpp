@@ -1,8 +1,10 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 
 #include <functional>
 
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 
 #include "mipp/models/zoo.h"
 #include "mipp/util/error.h"

@@ -1,9 +1,12 @@
 #include "mipp/pipeline/prune_model.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/isfinite.h>
 
 #include <chrono>
 #include <cmath>
+#include <fmt/ranges.h>
 
 #include "mipp/graph/analyze.h"
 #include "mipp/graph/cost.h"
@@ -25,7 +28,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 void check_finite_weights(const graph::Network& net) {
   for (const auto& [name, t] : net.named_parameters()) {
-    MIPP_CHECK(torch::isfinite(t).all().item<bool>(), kNumerical, "weights of {} contain NaN or Inf", name);
+    MIPP_CHECK(at::isfinite(t).all().item<bool>(), kNumerical, "weights of {} contain NaN or Inf", name);
   }
 }
 

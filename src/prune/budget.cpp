@@ -1,6 +1,8 @@
 #include "mipp/prune/budget.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/isfinite.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,7 +23,7 @@ using graph::KeepSets;
 std::vector<std::vector<int64_t>> rank_units(const Analysis& a, const std::vector<at::Tensor>& scores) {
   std::vector<std::vector<int64_t>> order(a.groups.size());
   for (const graph::Group& g : a.groups) {
-    const at::Tensor s = scores[g.id].to(torch::kFloat64).contiguous();
+    const at::Tensor s = scores[g.id].to(at::kDouble).contiguous();
     const double* v = s.data_ptr<double>();
     order[g.id].resize(g.size);
     std::iota(order[g.id].begin(), order[g.id].end(), 0);
@@ -119,7 +121,7 @@ Selection select_units(const graph::Network& net, const Analysis& analysis, cons
   for (const graph::Group& g : groups) {
     MIPP_CHECK(scores[g.id].dim() == 1 && scores[g.id].size(0) == g.size, kInvalidArgument,
                "group {}: {} scores for {} units", g.name, scores[g.id].numel(), g.size);
-    MIPP_CHECK(torch::isfinite(scores[g.id]).all().item<bool>(), kNumerical, "group {}: scores contain NaN or Inf",
+    MIPP_CHECK(at::isfinite(scores[g.id]).all().item<bool>(), kNumerical, "group {}: scores contain NaN or Inf",
                g.name);
   }
   std::vector<int64_t> floors(groups.size()), sizes(groups.size());
@@ -140,7 +142,8 @@ Selection select_units(const graph::Network& net, const Analysis& analysis, cons
 
   std::vector<int64_t> counts(groups.size());
   if (budget.scope == "custom") {
-    for (const auto& [name, s] : budget.layer_sparsity) {
+    for (const auto& entry : budget.layer_sparsity) {
+      const std::string& name = entry.first;
       const bool known = std::any_of(groups.begin(), groups.end(), [&](const graph::Group& g) { return g.name == name; });
       MIPP_CHECK(known, kInvalidArgument, "per-layer sparsity for '{}': no group of that name", name);
     }
@@ -179,7 +182,7 @@ Selection select_units(const graph::Network& net, const Analysis& analysis, cons
     };
     std::vector<Candidate> candidates;
     for (const graph::Group& g : groups) {
-      const at::Tensor s = scores[g.id].to(torch::kFloat64).contiguous();
+      const at::Tensor s = scores[g.id].to(at::kDouble).contiguous();
       for (int64_t r = floors[g.id]; r < g.size; ++r) {
         candidates.push_back({s.data_ptr<double>()[order[g.id][r]], g.id, r});
       }

@@ -1,4 +1,5 @@
 #include <functional>
+#include <fmt/ranges.h>
 
 #include "mipp/prune/method.h"
 #include "mipp/util/error.h"

@@ -1,6 +1,10 @@
 #include "mipp/report/latency.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/randn.h>
 
 #include <algorithm>
 #include <chrono>
@@ -51,7 +55,7 @@ Latency measure_latency(const graph::Network& given, const LatencyOptions& optio
   const graph::Network net = options.fold_batch_norms ? graph::fold_batch_norms(given) : given;
   std::vector<int64_t> shape = {options.batch};
   shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());
-  const at::Tensor x = torch::randn(shape);
+  const at::Tensor x = at::randn(shape);
   std::vector<Candidate> candidates;
   bool has_conv = false;  // the layouts differ only for convolutions
   for (const graph::Node& n : net.nodes()) has_conv = has_conv || n.is<graph::Conv2dOp>();
@@ -60,7 +64,7 @@ Latency measure_latency(const graph::Network& given, const LatencyOptions& optio
     candidates.push_back(
         {"channels-last", graph::with_channels_last_weights(net), x.contiguous(at::MemoryFormat::ChannelsLast)});
   }
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   for (const Candidate& c : candidates) time_forward(c.net, c.x, options.warmup);
   size_t chosen = 0;
   if (candidates.size() > 1) {  // the faster layout by the median of probe runs, interleaved against drift

@@ -1,6 +1,7 @@
 #include "mipp/report/layer_table.h"
 
 #include <algorithm>
+#include <fmt/ranges.h>
 
 #include "mipp/graph/cost.h"
 

@@ -1,8 +1,15 @@
 #include "mipp/train/evaluate.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/Reduction.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 
 #include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -18,10 +25,10 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   const int64_t classes = net.output_shape().front();
   MIPP_CHECK(d.num_classes <= classes, kInvalidArgument, "dataset {} has {} classes; the model outputs {}", d.name,
              d.num_classes, classes);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   EvalResult r;
   r.samples = d.size();
-  at::Tensor confusion = torch::zeros({classes * classes}, torch::kLong);
+  at::Tensor confusion = at::zeros({classes * classes}, at::kLong);
   double loss_sum = 0;
   int64_t top1 = 0, top5 = 0;
   const int64_t k = std::min<int64_t>(5, classes);
@@ -30,12 +37,12 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
     const at::Tensor x = d.inputs.narrow(0, start, n);
     const at::Tensor y = d.labels.narrow(0, start, n);
     const at::Tensor logits = graph::forward(net, x).output;
-    loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+    loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
     const at::Tensor best = std::get<1>(logits.topk(k, 1));  // [n, k]
     const at::Tensor hit = best.eq(y.unsqueeze(1));
     top1 += hit.select(1, 0).sum().item<int64_t>();
     top5 += hit.any(1).sum().item<int64_t>();
-    confusion.index_add_(0, y * classes + best.select(1, 0), torch::ones({n}, torch::kLong));
+    confusion.index_add_(0, y * classes + best.select(1, 0), at::ones({n}, at::kLong));
   }
   const double n = static_cast<double>(std::max<int64_t>(1, r.samples));
   r.top1 = top1 / n;

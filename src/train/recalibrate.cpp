@@ -1,6 +1,8 @@
 #include "mipp/train/recalibrate.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -9,7 +11,7 @@ namespace mipp::train {
 
 int recalibrate_batch_norms(graph::Network& net, const data::Dataset& d, int64_t batch_size) {
   MIPP_CHECK(d.size() > 0, kInvalidArgument, "batch-norm re-estimation needs at least one sample");
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   int updated = 0;
   for (int id = 0; id < net.num_nodes(); ++id) {
     const graph::Node& node = net.node(id);
@@ -21,7 +23,7 @@ int recalibrate_batch_norms(graph::Network& net, const data::Dataset& d, int64_t
     for (int64_t start = 0; start < d.size(); start += batch_size) {
       const at::Tensor x = d.inputs.narrow(0, start, std::min(batch_size, d.size() - start));
       // [N, C, ...] -> per channel over the batch and spatial dimensions, in float64.
-      const at::Tensor in = graph::forward(net, x, options).taps.at(node.inputs.at(0)).to(torch::kFloat64);
+      const at::Tensor in = graph::forward(net, x, options).taps.at(node.inputs.at(0)).to(at::kDouble);
       const at::Tensor flat = in.transpose(0, 1).reshape({in.size(1), -1});
       sum = sum.defined() ? sum + flat.sum(1) : flat.sum(1);
       squares = squares.defined() ? squares + flat.pow(2).sum(1) : flat.pow(2).sum(1);

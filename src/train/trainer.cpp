@@ -1,11 +1,19 @@
 #include "mipp/train/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <ATen/core/Reduction.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/randperm.h>
 
 #include <chrono>
 #include <filesystem>
 #include <sstream>
+#include <fmt/ranges.h>
 
 #include "mipp/data/transforms.h"
 #include "mipp/graph/forward.h"
@@ -87,7 +95,7 @@ int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, con
   MIPP_CHECK(same, kInvalidArgument, "--resume: {} holds a different architecture from the model being trained", path);
 
   // Copy in place: the optimiser holds the network's own tensors.
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   for (size_t i = 0; i < mine.size(); ++i) mine[i].second.copy_(theirs[i].second);
   const auto buffers = model.network.named_buffers(), their_buffers = ck.network.named_buffers();
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].second.copy_(their_buffers[i].second);
@@ -131,7 +139,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     const auto epoch_start = Clock::now();
     const double lr = learning_rate(options.schedule, options.optimizer.lr, epoch, options.epochs);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
-    const at::Tensor order = torch::randperm(n, generator(options.seed, fmt::format("order/{}", epoch)), torch::kLong);
+    const at::Tensor order = at::randperm(n, generator(options.seed, fmt::format("order/{}", epoch)), at::kLong);
     at::Generator augment_gen = generator(options.seed, fmt::format("augment/{}", epoch));
     graph::ForwardOptions forward_options;
     forward_options.training = true;
@@ -147,7 +155,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
       if (options.augment) x = data::random_crop_flip(x, augment_gen);
       const at::Tensor logits = graph::forward(net, x, forward_options).output;
       const at::Tensor loss =
-          torch::cross_entropy_loss(logits, y, {}, at::Reduction::Mean, -100, options.label_smoothing);
+          at::cross_entropy_loss(logits, y, {}, at::Reduction::Mean, -100, options.label_smoothing);
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();

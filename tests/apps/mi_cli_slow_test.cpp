@@ -1,5 +1,6 @@
 // End-to-end runs of `mipp mi`: estimates from a CSV file in text and JSON, the test decision, and
 // bad CSV input, which must give one error line naming the file and the place, with exit code 2.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>

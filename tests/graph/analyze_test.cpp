@@ -1,5 +1,6 @@
 #include "mipp/graph/analyze.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mipp/models/zoo.h"

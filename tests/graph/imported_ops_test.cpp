@@ -1,6 +1,8 @@
 // The ops added for imported PyTorch models: hardtanh (ReLU6), SiLU, max-pooling in ceil mode, and
 // nodes whose channels are frozen. Each matches PyTorch, survives a model file round trip, and
 // frozen channels stay frozen through slicing.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -1,6 +1,7 @@
 // The ksg estimator against scikit-learn's KSG routine (sklearn.feature_selection's
 // _compute_mi_cc, run on the data its mutual_info_regression would use before adding noise) on
 // the same data: the estimates must agree to 1e-6. Skips when /usr/bin/python3 has no sklearn.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -2,6 +2,8 @@
 // scripted and traced by Debian's PyTorch; mipp imports them, must compute what PyTorch computes,
 // prunes half their units, and the pruned files must open in PyTorch and give mipp's outputs.
 // Fixtures come from tests/python/make_pytorch_models.py, one Python run per test binary run.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -37,7 +37,7 @@ Problem random_problem(int64_t n, int64_t columns, int64_t outputs, uint64_t see
 double direct_residual(const Problem& p, const std::vector<int64_t>& columns) {
   if (columns.empty()) return p.t.pow(2).sum().item<double>();
   const at::Tensor bs = p.b.index_select(1, torch::tensor(columns, torch::kInt64));
-  const at::Tensor x = std::get<0>(torch::linalg::lstsq(bs, p.t, c10::nullopt, "gelsd"));
+  const at::Tensor x = std::get<0>(at::linalg_lstsq(bs, p.t, c10::nullopt, "gelsd"));
   return (bs.mm(x) - p.t).pow(2).sum().item<double>();
 }
 
@@ -135,7 +135,7 @@ TEST(GreedySelection, WithinTheWeakSubmodularityGuaranteeOfBruteForce) {
     // correlation matrix of the centred columns.
     const at::Tensor centred = p.b.narrow(1, 0, 14) - p.b.narrow(1, 0, 14).mean(0);
     const at::Tensor unit = centred / centred.norm(2, 0);
-    const double gamma = torch::linalg::eigvalsh(unit.t().mm(unit), "L").min().item<double>();
+    const double gamma = at::linalg_eigvalsh(unit.t().mm(unit), "L").min().item<double>();
     EXPECT_GE(r.value.back(), (1 - std::exp(-gamma)) * best - 1e-12) << "seed " << seed;
     EXPECT_LE(r.value.back(), best + 1e-9) << "seed " << seed;
     // In practice greedy is much closer than the bound; a broken greedy is not.
@@ -146,7 +146,7 @@ TEST(GreedySelection, WithinTheWeakSubmodularityGuaranteeOfBruteForce) {
 TEST(GreedySelection, IsOptimalOnOrthogonalColumns) {
   // Orthogonal columns make F modular: greedy picks the k largest projections, the optimum.
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(5);
-  const at::Tensor q = std::get<0>(torch::linalg::qr(torch::randn({64, 6}, gen).to(torch::kFloat64)));
+  const at::Tensor q = std::get<0>(at::linalg_qr(torch::randn({64, 6}, gen).to(torch::kFloat64)));
   Problem p{q, q.mm(torch::tensor({{3.0}, {0.1}, {2.0}, {0.5}, {4.0}, {1.0}}, torch::kFloat64))};
   const ConsumerView v = view_of({torch::cat({p.b, torch::zeros({64, 1}, torch::kFloat64)}, 1), p.t}, 6, 1, false);
   const GreedyResult r = greedy_selection({v}, 6, 3, {});

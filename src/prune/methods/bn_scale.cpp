@@ -1,4 +1,7 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/zeros.h>
 
 #include "mipp/util/error.h"
 #include "prune/methods/baselines.h"
@@ -12,16 +15,16 @@ class BnScaleMethod : public Method {
   std::string_view name() const override { return "bn-scale"; }
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({g.size}, at::kDouble);
       int batch_norms = 0;
       for (const graph::ChannelSlice& c : g.per_channel) {
         const graph::Node& node = in.net.node(c.node);
         if (!node.is<graph::BatchNormOp>()) continue;  // depthwise convs are per-channel too
         // gamma [channels]: the group's units sit at offset + u * span (span 1 before a flatten).
-        const at::Tensor gamma = node.params.at("weight").to(torch::kFloat64).abs();
+        const at::Tensor gamma = node.params.at("weight").to(at::kDouble).abs();
         s += gamma.narrow(0, c.offset, g.size * c.span).view({g.size, c.span}).sum(1);
         ++batch_norms;
       }

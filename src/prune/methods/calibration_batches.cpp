@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <fmt/ranges.h>
 
 #include "mipp/util/error.h"
 #include "prune/methods/calibration_batches.h"

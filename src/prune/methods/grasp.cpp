@@ -1,4 +1,9 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -43,12 +48,12 @@ class GraspMethod : public Method {
     opt.update_running_stats = false;
     opt.parameters = &params;
     auto loss = [&] {
-      return torch::cross_entropy_loss(graph::forward(in.net, x, opt).output / temperature_, y);
+      return at::cross_entropy_loss(graph::forward(in.net, x, opt).output / temperature_, y);
     };
     // Pass 1: g, no graph. Pass 2: grad with create_graph, z = <g_stop, grad>, dz/dtheta = H g.
     const std::vector<at::Tensor> g = torch::autograd::grad({loss()}, weights);
     const std::vector<at::Tensor> grads = torch::autograd::grad({loss()}, weights, {}, true, /*create_graph=*/true);
-    at::Tensor z = torch::zeros({}, grads.front().options());
+    at::Tensor z = at::zeros({}, grads.front().options());
     for (size_t i = 0; i < grads.size(); ++i) z = z + (g[i].detach() * grads[i]).sum();
     const std::vector<at::Tensor> hg = torch::autograd::grad({z}, weights);
     std::unordered_map<std::string, at::Tensor> hg_by_name;
@@ -59,11 +64,11 @@ class GraspMethod : public Method {
 
     std::vector<at::Tensor> scores;
     for (const graph::Group& group : in.analysis.groups) {
-      at::Tensor s = torch::zeros({group.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({group.size}, at::kDouble);
       for (int p : group.producers) {
         const graph::Node& n = in.net.node(p);
         const at::Tensor theta = params.at(n.name + ".weight").detach();
-        s += (theta * hg_by_name.at(n.name)).to(torch::kFloat64).reshape({group.size, -1}).sum(1);
+        s += (theta * hg_by_name.at(n.name)).to(at::kDouble).reshape({group.size, -1}).sum(1);
       }
       scores.push_back(s);
     }
@@ -83,7 +88,7 @@ class GraspMethod : public Method {
       }
     }
     MIPP_CHECK(!idx.empty(), kInvalidArgument, "method grasp: no calibration samples");
-    return torch::tensor(idx, torch::kLong);
+    return at::tensor(idx, at::kLong);
   }
 
   int64_t samples_per_class_;

@@ -1,4 +1,7 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/zeros.h>
 
 #include "mipp/util/error.h"
 #include "prune/methods/baselines.h"
@@ -14,13 +17,13 @@ class MagnitudeMethod : public Method {
   nlohmann::json options() const override { return {{"norm", norm_}}; }
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({g.size}, at::kDouble);
       for (int p : g.producers) {
         // weight [units, ...]: the norm of each unit's row (a conv filter or a neuron's fan-in).
-        const at::Tensor w = in.net.node(p).params.at("weight").to(torch::kFloat64).flatten(1);
+        const at::Tensor w = in.net.node(p).params.at("weight").to(at::kDouble).flatten(1);
         s += norm_ == 1 ? w.abs().sum(1) : w.pow(2).sum(1).sqrt();
       }
       scores.push_back(s);

@@ -1,4 +1,8 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/ones.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -36,7 +40,7 @@ class ProsprMethod : public Method {
     std::vector<at::Tensor> masks;
     std::map<int, int> producer_group;  // producer node -> group id
     for (const graph::Group& g : in.analysis.groups) {
-      masks.push_back(torch::ones({g.size}, in.net.named_parameters().front().second.options()).requires_grad_(true));
+      masks.push_back(at::ones({g.size}, in.net.named_parameters().front().second.options()).requires_grad_(true));
       for (int p : g.producers) producer_group[p] = g.id;
     }
     // w_0: the masked producers' tensors depend on c; every other parameter is a plain leaf.
@@ -65,7 +69,7 @@ class ProsprMethod : public Method {
       opt.parameters = &params;
       const at::Tensor x = d.inputs.narrow(0, batch * batch_size_, batch_size_);
       const at::Tensor y = d.labels.narrow(0, batch * batch_size_, batch_size_);
-      return torch::cross_entropy_loss(graph::forward(in.net, x, opt).output, y);
+      return at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y);
     };
     std::vector<at::Tensor> velocity(w.size());
     for (int k = 0; k < steps_; ++k) {
@@ -79,7 +83,7 @@ class ProsprMethod : public Method {
     }
     const std::vector<at::Tensor> dmask = torch::autograd::grad({loss_at(w, steps_)}, masks);
     std::vector<at::Tensor> scores;
-    for (const at::Tensor& g : dmask) scores.push_back(g.detach().to(torch::kFloat64).abs());
+    for (const at::Tensor& g : dmask) scores.push_back(g.detach().to(at::kDouble).abs());
     return scores;
   }
 

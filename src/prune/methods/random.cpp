@@ -1,5 +1,8 @@
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/rand.h>
 
 #include "mipp/util/error.h"
 #include "mipp/util/seed.h"
@@ -16,7 +19,7 @@ class RandomMethod : public Method {
     // Its own generator from the run's seed, never the global one, so masks repeat exactly.
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(in.seed, "random-scores"));
     std::vector<at::Tensor> scores;
-    for (const graph::Group& g : in.analysis.groups) scores.push_back(torch::rand({g.size}, gen));
+    for (const graph::Group& g : in.analysis.groups) scores.push_back(at::rand({g.size}, gen));
     return scores;
   }
 };

@@ -1,4 +1,7 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/zeros.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -32,15 +35,15 @@ class SnipMethod : public Method {
     opt.parameters = &params;
     for_each_batch(in, batch_size_, [&](const at::Tensor& x, const at::Tensor& y) {
       // Summed over batches: the gradient of the summed loss, as Synaptic-Flow's SNIP accumulates.
-      torch::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
+      at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
     });
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({g.size}, at::kDouble);
       for (int p : g.producers) {
         for (const auto& [key, t] : in.net.node(p).params) {
           const at::Tensor& theta = params.at(in.net.node(p).name + "." + key);
-          const at::Tensor tg = (theta.detach() * theta.grad()).to(torch::kFloat64).reshape({g.size, -1});
+          const at::Tensor tg = (theta.detach() * theta.grad()).to(at::kDouble).reshape({g.size, -1});
           // theta * g is dL/dc for a mask c multiplying the unit's weights and bias.
           s += abs_of_sum_ ? tg.sum(1) : tg.abs().sum(1);
         }

@@ -1,8 +1,11 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <fmt/ranges.h>
 
 #include "mipp/prune/reweight.h"
 #include "mipp/train/evaluate.h"
@@ -46,7 +49,7 @@ class SubmodularMethod : public Method {
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
       const rc::GreedyResult order = full_order(in, g);
-      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({g.size}, at::kDouble);
       double running = 1;
       for (size_t i = 0; i < order.order.size(); ++i) {
         running = std::min(running, order.gains[i]);

@@ -1,4 +1,8 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/isfinite.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -22,8 +26,8 @@ class SynflowMethod : public Method {
     graph::Network linear = in.net.deep_copy();
     for (int id = 0; id < linear.num_nodes(); ++id) {
       graph::Node& n = linear.node(id);
-      for (auto& [key, t] : n.params) t = t.to(torch::kFloat64).abs();
-      for (auto& [key, t] : n.buffers) t = t.to(torch::kFloat64).abs();
+      for (auto& [key, t] : n.params) t = t.to(at::kDouble).abs();
+      for (auto& [key, t] : n.buffers) t = t.to(at::kDouble).abs();
     }
     std::unordered_map<std::string, at::Tensor> params;
     for (const auto& [name, t] : linear.named_parameters()) params[name] = t.clone().requires_grad_(true);
@@ -31,18 +35,18 @@ class SynflowMethod : public Method {
     opt.parameters = &params;
     std::vector<int64_t> shape = {1};
     shape.insert(shape.end(), linear.input_shape().begin(), linear.input_shape().end());
-    graph::forward(linear, torch::ones(shape, torch::kFloat64), opt).output.sum().backward();
+    graph::forward(linear, at::ones(shape, at::kDouble), opt).output.sum().backward();
 
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = torch::zeros({g.size}, torch::kFloat64);
+      at::Tensor s = at::zeros({g.size}, at::kDouble);
       for (int p : g.producers) {
         for (const auto& [key, t] : linear.node(p).params) {
           const at::Tensor& theta = params.at(linear.node(p).name + "." + key);
           s += (theta.detach() * theta.grad()).reshape({g.size, -1}).sum(1);
         }
       }
-      MIPP_CHECK(torch::isfinite(s).all().item<bool>(), kNumerical,
+      MIPP_CHECK(at::isfinite(s).all().item<bool>(), kNumerical,
                  "method synflow: scores of group {} overflow (a deep network with large weights?)", g.name);
       scores.push_back(s);
     }

@@ -1,4 +1,8 @@
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
@@ -35,22 +39,22 @@ class TaylorMethod : public Method {
     std::map<int, at::Tensor> gates;
     for (const graph::Group& g : in.analysis.groups) {
       for (const graph::ChannelSlice& c : gate_slices(g, in.net)) {
-        if (!gates.count(c.node)) gates[c.node] = torch::ones({in.net.node(c.node).out_shape.front()}).requires_grad_(true);
+        if (!gates.count(c.node)) gates[c.node] = at::ones({in.net.node(c.node).out_shape.front()}).requires_grad_(true);
       }
     }
     graph::ForwardOptions opt;
     opt.masks = gates;
     std::vector<at::Tensor> scores;
-    for (const graph::Group& g : in.analysis.groups) scores.push_back(torch::zeros({g.size}, torch::kFloat64));
+    for (const graph::Group& g : in.analysis.groups) scores.push_back(at::zeros({g.size}, at::kDouble));
     int64_t batches = 0;
     for_each_batch(in, batch_size_, [&](const at::Tensor& x, const at::Tensor& y) {
       for (auto& [node, gate] : gates) gate.mutable_grad() = at::Tensor();
-      torch::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
+      at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
       for (const graph::Group& g : in.analysis.groups) {
-        at::Tensor per_unit = torch::zeros({g.size}, torch::kFloat64);
+        at::Tensor per_unit = at::zeros({g.size}, at::kDouble);
         for (const graph::ChannelSlice& c : gate_slices(g, in.net)) {
           // A shared gate of a residual stage sums its blocks' contributions before squaring.
-          per_unit += gates.at(c.node).grad().to(torch::kFloat64).narrow(0, c.offset, g.size * c.span)
+          per_unit += gates.at(c.node).grad().to(at::kDouble).narrow(0, c.offset, g.size * c.span)
                           .view({g.size, c.span}).sum(1);
         }
         scores[g.id] += per_unit.pow(2);

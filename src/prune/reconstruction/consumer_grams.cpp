@@ -1,7 +1,19 @@
 #include "prune/reconstruction/consumer_grams.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/core/Generator.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/im2col.h>
+#include <ATen/ops/isfinite.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/randperm.h>
+#include <ATen/ops/stack.h>
+#include <ATen/ops/zeros.h>
+#include <ATen/ops/zeros_like.h>
 
 #include <algorithm>
 
@@ -23,16 +35,13 @@ at::Tensor input_rows(const graph::Node& consumer, const at::Tensor& x, const at
     cols = x.flatten(1);
   } else {
     const auto& c = consumer.as<graph::Conv2dOp>();
-    namespace F = torch::nn::functional;
-    const at::Tensor patches = F::unfold(x, F::UnfoldFuncOptions({c.kernel[0], c.kernel[1]})
-                                                .dilation({c.dilation[0], c.dilation[1]})
-                                                .padding({c.padding[0], c.padding[1]})
-                                                .stride({c.stride[0], c.stride[1]}));  // [N, C*k, L]
+    const at::Tensor patches = at::im2col(x, {c.kernel[0], c.kernel[1]}, {c.dilation[0], c.dilation[1]},
+                                          {c.padding[0], c.padding[1]}, {c.stride[0], c.stride[1]});  // [N, C*k, L]
     const at::Tensor picked = patches.gather(2, positions.unsqueeze(1).expand({-1, patches.size(1), -1}));
     cols = picked.transpose(1, 2).reshape({-1, patches.size(1)});
   }
   cols = cols.to(dtype);
-  return torch::cat({cols, torch::ones({cols.size(0), 1}, cols.options())}, 1);
+  return at::cat({cols, at::ones({cols.size(0), 1}, cols.options())}, 1);
 }
 
 // Output grid of a conv consumer for per-sample input shape [C, H, W].
@@ -47,33 +56,33 @@ std::pair<int64_t, int64_t> output_grid(const graph::Conv2dOp& c, const graph::S
 at::Tensor pick_positions(const graph::Conv2dOp& c, int64_t oh, int64_t ow, int64_t images, const std::string& mode,
                           at::Generator& gen) {
   const int64_t positions = oh * ow;
-  if (mode == "all") return torch::arange(positions).expand({images, positions}).contiguous();
+  if (mode == "all") return at::arange(positions).expand({images, positions}).contiguous();
   if (mode == "disjoint") {
     const int64_t step_h = std::max<int64_t>(1, (c.kernel[0] + c.stride[0] - 1) / c.stride[0]);
     const int64_t step_w = std::max<int64_t>(1, (c.kernel[1] + c.stride[1] - 1) / c.stride[1]);
-    const at::Tensor rows = torch::arange(0, oh, step_h), cols = torch::arange(0, ow, step_w);
+    const at::Tensor rows = at::arange(0, oh, step_h), cols = at::arange(0, ow, step_w);
     const at::Tensor grid = (rows.unsqueeze(1) * ow + cols.unsqueeze(0)).flatten();
     return grid.expand({images, grid.size(0)}).contiguous();
   }
   const int64_t per_image = std::min(positions, c.kernel[0] * c.kernel[1]);
   std::vector<at::Tensor> picks;
-  for (int64_t i = 0; i < images; ++i) picks.push_back(torch::randperm(positions, gen).narrow(0, 0, per_image));
-  return torch::stack(picks);
+  for (int64_t i = 0; i < images; ++i) picks.push_back(at::randperm(positions, gen).narrow(0, 0, per_image));
+  return at::stack(picks);
 }
 
 }  // namespace
 
 at::Tensor weight_matrix(const graph::Node& consumer) {
-  const at::Tensor w = consumer.params.at("weight").to(torch::kFloat64).flatten(1);
+  const at::Tensor w = consumer.params.at("weight").to(at::kDouble).flatten(1);
   const auto bias = consumer.params.find("bias");
   const at::Tensor b = bias != consumer.params.end() && bias->second.defined()
-                           ? bias->second.to(torch::kFloat64).unsqueeze(1)
-                           : torch::zeros({w.size(0), 1}, torch::kFloat64);
-  return torch::cat({w, b}, 1);
+                           ? bias->second.to(at::kDouble).unsqueeze(1)
+                           : at::zeros({w.size(0), 1}, at::kDouble);
+  return at::cat({w, b}, 1);
 }
 
 void set_weight_matrix(graph::Node& consumer, const at::Tensor& matrix) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   at::Tensor& w = consumer.params.at("weight");
   const int64_t d = matrix.size(1) - 1;
   w.copy_(matrix.narrow(1, 0, d).reshape(w.sizes()).to(w.scalar_type()));
@@ -88,9 +97,9 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
                                           const GramOptions& options, util::EventSink& sink) {
   MIPP_CHECK(options.patches == "all" || options.patches == "disjoint" || options.patches == "random",
              kInvalidArgument, "patches '{}': use all, disjoint or random", options.patches);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const bool two_networks = &current != &original;
-  const at::ScalarType dtype = options.float64 ? torch::kFloat64 : torch::kFloat32;
+  const at::ScalarType dtype = options.float64 ? at::kDouble : at::kFloat;
   std::vector<ConsumerGrams> grams;
   graph::ForwardOptions forward_options;
   for (int id : consumers) {
@@ -103,9 +112,9 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
     g.columns = g.weight.size(1);
     g.has_bias = node.params.count("bias") > 0 && node.params.at("bias").defined();
     if (node.is<graph::Conv2dOp>()) g.block = node.as<graph::Conv2dOp>().kernel[0] * node.as<graph::Conv2dOp>().kernel[1];
-    g.bb = torch::zeros({g.columns, g.columns}, dtype);
-    g.ba = two_networks ? torch::zeros_like(g.bb) : g.bb;
-    g.aa = two_networks ? torch::zeros_like(g.bb) : g.bb;
+    g.bb = at::zeros({g.columns, g.columns}, dtype);
+    g.ba = two_networks ? at::zeros_like(g.bb) : g.bb;
+    g.aa = two_networks ? at::zeros_like(g.bb) : g.bb;
     grams.push_back(g);
     forward_options.taps.push_back(node.inputs.at(0));
   }
@@ -136,7 +145,7 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
         const int64_t m = std::min(chunk, count - i);
         const at::Tensor pos = positions.defined() ? positions.narrow(0, i, m) : positions;
         const at::Tensor rows_b = input_rows(node, cur.taps.at(input).narrow(0, i, m), pos, dtype);
-        MIPP_CHECK(torch::isfinite(rows_b).all().item<bool>(), kNumerical, "the input of {} contains NaN or Inf",
+        MIPP_CHECK(at::isfinite(rows_b).all().item<bool>(), kNumerical, "the input of {} contains NaN or Inf",
                    node.name);
         g.rows += rows_b.size(0);
         g.bb.addmm_(rows_b.t(), rows_b);
@@ -150,9 +159,9 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
     if (!sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "cancelled");
   }
   for (ConsumerGrams& g : grams) {
-    g.bb = g.bb.to(torch::kFloat64);
-    g.ba = two_networks ? g.ba.to(torch::kFloat64) : g.bb;
-    g.aa = two_networks ? g.aa.to(torch::kFloat64) : g.bb;
+    g.bb = g.bb.to(at::kDouble);
+    g.ba = two_networks ? g.ba.to(at::kDouble) : g.bb;
+    g.aa = two_networks ? g.aa.to(at::kDouble) : g.bb;
   }
   return grams;
 }

@@ -1,7 +1,14 @@
 #include "prune/reconstruction/greedy_selection.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/torch.h>
+#include <ATen/TensorIndexing.h>
+#include <ATen/core/Generator.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/randperm.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +24,7 @@ namespace {
 at::Tensor unit_blocks(const ConsumerView& v) {
   const int64_t units = static_cast<int64_t>(v.unit_columns.size());
   const int64_t kappa = units > 0 ? static_cast<int64_t>(v.unit_columns[0].size()) : 0;
-  at::Tensor blocks = torch::empty({units, kappa}, torch::kInt64);
+  at::Tensor blocks = at::empty({units, kappa}, at::kLong);
   auto acc = blocks.accessor<int64_t, 2>();
   for (int64_t u = 0; u < units; ++u) {
     const auto& cols = v.unit_columns[static_cast<size_t>(u)];
@@ -68,18 +75,18 @@ GreedyResult greedy_selection(const std::vector<ConsumerView>& views, int64_t un
   while (static_cast<int64_t>(result.order.size()) < keep) {
     std::vector<int64_t> candidates = remaining;
     if (sample < static_cast<int64_t>(remaining.size())) {
-      const at::Tensor pick = torch::randperm(static_cast<int64_t>(remaining.size()), gen).narrow(0, 0, sample);
+      const at::Tensor pick = at::randperm(static_cast<int64_t>(remaining.size()), gen).narrow(0, 0, sample);
       candidates.clear();
       for (int64_t i = 0; i < sample; ++i) candidates.push_back(remaining[static_cast<size_t>(pick[i].item<int64_t>())]);
       std::sort(candidates.begin(), candidates.end());
     }
-    const at::Tensor index = torch::tensor(candidates, torch::kInt64);
-    at::Tensor gains = torch::zeros({index.size(0)}, torch::kFloat64);
+    const at::Tensor index = at::tensor(candidates, at::kLong);
+    at::Tensor gains = at::zeros({index.size(0)}, at::kDouble);
     for (size_t c = 0; c < states.size(); ++c) gains += states[c].gains(blocks[c].index({index}));
     int64_t best = candidates[static_cast<size_t>(argmax_first(gains))];
     if (gains.max().item<double>() <= stall) {  // stalled: fill up by new direction, over all left
-      const at::Tensor left = torch::tensor(remaining, torch::kInt64);
-      at::Tensor novelty = torch::zeros({left.size(0)}, torch::kFloat64);
+      const at::Tensor left = at::tensor(remaining, at::kLong);
+      at::Tensor novelty = at::zeros({left.size(0)}, at::kDouble);
       for (size_t c = 0; c < states.size(); ++c) novelty += states[c].novelty(blocks[c].index({left}));
       best = remaining[static_cast<size_t>(argmax_first(novelty))];
     }
@@ -99,19 +106,19 @@ GreedyResult greedy_selection(const std::vector<ConsumerView>& views, int64_t un
 
 std::vector<int64_t> thinet_removal(const std::vector<ConsumerView>& views, int64_t units, int64_t keep) {
   // Q[u, v] = <x_u, x_v>: inner products of the units' contributions to the consumers' outputs.
-  at::Tensor q = torch::zeros({units, units}, torch::kFloat64);
+  at::Tensor q = at::zeros({units, units}, at::kDouble);
   for (const ConsumerView& v : views) {
     const ConsumerGrams& g = v.grams;
     at::Tensor x = g.weight.t().clone();  // [D, m]
     x[g.columns - 1].zero_();             // the bias is nobody's contribution
-    at::Tensor indicator = torch::zeros({units, g.columns}, torch::kFloat64);
+    at::Tensor indicator = at::zeros({units, g.columns}, at::kDouble);
     for (int64_t u = 0; u < units; ++u) {
       for (int64_t c : v.unit_columns[static_cast<size_t>(u)]) indicator[u][c] = 1;
     }
     q += indicator.mm(g.bb * x.mm(x.t())).mm(indicator.t());
   }
   // Greedy removal: the set T's error is sum_{u, v in T} Q[u, v]; adding i costs 2 Q[T, i] + Q[i, i].
-  at::Tensor with_removed = torch::zeros({units}, torch::kFloat64);  // sum over u in T of Q[u, :]
+  at::Tensor with_removed = at::zeros({units}, at::kDouble);  // sum over u in T of Q[u, :]
   std::vector<bool> removed(static_cast<size_t>(units), false);
   for (int64_t step = 0; step < units - keep; ++step) {
     const at::Tensor cost = 2 * with_removed + q.diagonal();

@@ -1,6 +1,12 @@
 #include "prune/reconstruction/least_squares.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/TensorIndexing.h>
+#include <ATen/ops/linalg_eigh.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/where.h>
+#include <ATen/ops/zeros_like.h>
 
 #include <algorithm>
 
@@ -11,7 +17,7 @@ namespace {
 // Relative eigenvalue cut-off: float64 Grams of rows in [0, 1e3] keep about 1e-12 of precision.
 constexpr double kRelativeTolerance = 1e-11;
 
-at::Tensor index(const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64); }
+at::Tensor index(const std::vector<int64_t>& v) { return at::tensor(v, at::kLong); }
 
 }  // namespace
 
@@ -30,11 +36,11 @@ ResidualState ResidualState::for_consumer(const ConsumerGrams& g) {
 double ResidualState::add(const std::vector<int64_t>& columns) {
   if (columns.empty()) return 0;
   const at::Tensor j = index(columns);
-  const auto [values, vectors] = torch::linalg::eigh(g_.index({j}).index({torch::indexing::Slice(), j}), "L");
+  const auto [values, vectors] = at::linalg_eigh(g_.index({j}).index({at::indexing::Slice(), j}), "L");
   const at::Tensor kept = values > tolerance_;
   if (!kept.any().item<bool>()) return 0;
   // P = Lambda^{-1/2} V^T on the independent directions: P R_J^T is an orthonormal basis of R_J.
-  const at::Tensor p = (vectors.index({torch::indexing::Slice(), kept}) / values.index({kept}).sqrt()).t();
+  const at::Tensor p = (vectors.index({at::indexing::Slice(), kept}) / values.index({kept}).sqrt()).t();
   const at::Tensor m = p.mm(g_.index({j}));  // [r, D]
   const at::Tensor n = p.mm(c_.index({j}));  // [r, m]
   g_ -= m.t().mm(m);
@@ -51,10 +57,10 @@ at::Tensor ResidualState::gains(const at::Tensor& blocks) const {
   const at::Tensor rows = g_.index({flat}).reshape({d, kappa, -1});
   const at::Tensor block_grams = rows.gather(2, blocks.unsqueeze(1).expand({d, kappa, kappa}));
   const at::Tensor cross = c_.index({flat}).reshape({d, kappa, -1});
-  const auto [values, vectors] = torch::linalg::eigh(block_grams, "L");
+  const auto [values, vectors] = at::linalg_eigh(block_grams, "L");
   // Energy explained = sum_i (v_i^T R_u^T E)^2 / lambda_i over the independent directions.
   const at::Tensor projected = vectors.transpose(1, 2).bmm(cross).pow(2).sum(2);  // [d, kappa]
-  const at::Tensor inverse = torch::where(values > tolerance_, 1.0 / values, torch::zeros_like(values));
+  const at::Tensor inverse = at::where(values > tolerance_, 1.0 / values, at::zeros_like(values));
   return (projected * inverse).sum(1);
 }
 
@@ -64,11 +70,11 @@ at::Tensor ResidualState::novelty(const at::Tensor& blocks) const {
 
 at::Tensor solve_columns(const ConsumerGrams& g, const std::vector<int64_t>& columns) {
   const at::Tensor j = index(columns);
-  const at::Tensor gram = g.bb.index({j}).index({torch::indexing::Slice(), j});
+  const at::Tensor gram = g.bb.index({j}).index({at::indexing::Slice(), j});
   const at::Tensor rhs = g.ba.index({j}).mm(g.weight.t());  // B_S^T A W^T
-  const auto [values, vectors] = torch::linalg::eigh(gram, "L");
+  const auto [values, vectors] = at::linalg_eigh(gram, "L");
   const double tolerance = std::max(g.bb.diagonal().max().item<double>(), 1e-300) * kRelativeTolerance;
-  const at::Tensor inverse = torch::where(values > tolerance, 1.0 / values, torch::zeros_like(values));
+  const at::Tensor inverse = at::where(values > tolerance, 1.0 / values, at::zeros_like(values));
   return vectors.mm(inverse.unsqueeze(1) * vectors.t().mm(rhs));
 }
 

@@ -1,6 +1,14 @@
 #include "prune/reconstruction/sequential.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/TensorIndexing.h>
+#include <ATen/ops/arange.h>
+#include <ATen/ops/linalg_pinv.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
+#include <ATen/ops/zeros_like.h>
 
 #include <algorithm>
 #include <map>
@@ -31,19 +39,19 @@ at::Tensor scaled_coefficients(const ConsumerView& v, const std::vector<int64_t>
   const ConsumerGrams& g = v.grams;
   const int64_t d = g.columns;
   const int64_t k = static_cast<int64_t>(kept_units.size());
-  at::Tensor indicator = torch::zeros({k, d}, torch::kFloat64);  // kept unit -> its columns
+  at::Tensor indicator = at::zeros({k, d}, at::kDouble);  // kept unit -> its columns
   for (int64_t i = 0; i < k; ++i) {
     for (int64_t c : v.unit_columns[static_cast<size_t>(kept_units[static_cast<size_t>(i)])]) indicator[i][c] = 1;
   }
-  at::Tensor fixed = torch::zeros({d}, torch::kFloat64);
+  at::Tensor fixed = at::zeros({d}, at::kDouble);
   for (int64_t c : v.fixed_columns) fixed[c] = 1;
   const at::Tensor x = plain;  // [D, m]: x_u = B[:, cols u] X[cols u]
   const at::Tensor e = g.bb * x.mm(x.t());  // E[i, j] = bb[i, j] * <X_i, X_j>
   const at::Tensor q = indicator.mm(e).mm(indicator.t());
   const at::Tensor target = (g.ba.mm(g.weight.t()) * x).sum(1);  // <B_i X_i, A W^T> per column i
   const at::Tensor r = indicator.mv(target) - indicator.mm(e).mv(fixed);
-  const at::Tensor alpha = torch::linalg::pinv(q, 1e-11, true).mv(r);
-  const at::Tensor scale = torch::ones({d}, torch::kFloat64) * fixed + indicator.t().mv(alpha);
+  const at::Tensor alpha = at::linalg_pinv(q, 1e-11, true).mv(r);
+  const at::Tensor scale = at::ones({d}, at::kDouble) * fixed + indicator.t().mv(alpha);
   return x * scale.unsqueeze(1);
 }
 
@@ -86,7 +94,7 @@ prune::Selection counts_for_budget(const graph::Network& net, const graph::Analy
                                    const prune::Budget& budget) {
   MIPP_CHECK(budget.scope != "global", kInvalidArgument, "counts_for_budget needs the layer or custom scope");
   std::vector<at::Tensor> ranks;  // any scores will do: the scope fixes the counts
-  for (const graph::Group& g : analysis.groups) ranks.push_back(torch::arange(g.size, 0, -1, torch::kFloat64));
+  for (const graph::Group& g : analysis.groups) ranks.push_back(at::arange(g.size, 0, -1, at::kDouble));
   return prune::select_units(net, analysis, ranks, budget);
 }
 
@@ -155,8 +163,8 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
       for (int64_t c : removed) plain[c].zero_();
       at::Tensor updated = plain;
       if (options.update == WeightUpdate::kLeastSquares) {
-        updated = torch::zeros_like(plain);
-        updated.index_put_({torch::tensor(columns, torch::kInt64)}, solve_columns(v.grams, columns));
+        updated = at::zeros_like(plain);
+        updated.index_put_({at::tensor(columns, at::kLong)}, solve_columns(v.grams, columns));
       } else if (options.update == WeightUpdate::kScaling) {
         updated = scaled_coefficients(v, keep, plain);
       }

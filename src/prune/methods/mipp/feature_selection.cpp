@@ -1,6 +1,8 @@
 #include "mipp/prune/feature_selection.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/cat.h>
 
 #include <cmath>
 
@@ -43,7 +45,7 @@ FeatureSelection select_input_features(const graph::Network& net, const data::Da
   const graph::Analysis a = graph::analyze(net);
   const mipp_method::CalibrationFeatures f = mipp_method::compute_features(net, a, calibration, o.pool, 256, false, sink);
 
-  const at::Tensor inputs = calibration.inputs.to(torch::kFloat32);
+  const at::Tensor inputs = calibration.inputs.to(at::kFloat);
   const int64_t n = inputs.size(0);
   FeatureSelection s;
   int64_t channels = 1;

@@ -1,6 +1,12 @@
 #include "prune/methods/mipp/mipp_method.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/Parallel.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/one_hot.h>
+#include <ATen/ops/softmax.h>
+#include <ATen/ops/tensor.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +16,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <fmt/ranges.h>
 
 #include "mipp/info/elimination.h"
 #include "mipp/util/record_log.h"
@@ -204,7 +211,7 @@ class MippMethod final : public Method {
     json fingerprint = {{"options", options_json(o_)},
                         {"budget", budget},
                         {"seed", in.seed},
-                        {"output_sum", features.output.to(torch::kFloat64).sum().item<double>()},
+                        {"output_sum", features.output.to(at::kDouble).sum().item<double>()},
                         {"samples", features.output.size(0)}};
     Checkpoint checkpoint(in.checkpoint_path, in.resume, fingerprint);
     std::vector<int> order = output_to_input_order(a);
@@ -404,7 +411,7 @@ class MippMethod final : public Method {
     if (o_.target == "softmax") return at::softmax(f.output, 1);
     if (o_.target == "labels") {
       // One-hot without its last column: the columns sum to 1, so the last adds nothing.
-      const at::Tensor one_hot = at::one_hot(f.labels, f.output.size(1)).to(torch::kFloat32);
+      const at::Tensor one_hot = at::one_hot(f.labels, f.output.size(1)).to(at::kFloat);
       return one_hot.narrow(1, 0, one_hot.size(1) - 1);
     }
     return f.output;

@@ -1,23 +1,27 @@
 #include "prune/methods/mipp/target_components.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/linalg_eigh.h>
+#include <ATen/ops/ones_like.h>
+#include <ATen/ops/where.h>
 
 namespace mipp::prune::mipp_method {
 
 at::Tensor leading_components(const at::Tensor& y, int64_t components) {
   if (y.size(1) <= components) return y;
-  const at::Tensor y64 = y.to(torch::kFloat64);
+  const at::Tensor y64 = y.to(at::kDouble);
   const at::Tensor centered = y64 - y64.mean(0, true);
   const at::Tensor scale = centered.pow(2).mean(0, true).sqrt();
-  const at::Tensor z = centered / torch::where(scale > 0, scale, torch::ones_like(scale));  // constant columns stay 0
+  const at::Tensor z = centered / at::where(scale > 0, scale, at::ones_like(scale));  // constant columns stay 0
   at::Tensor scores, variances;
   if (z.size(0) <= z.size(1)) {
     // Sample-space Gram Z Z^T = U diag(s^2) U^T: the scores are U s.
-    auto [values, vectors] = torch::linalg_eigh(z.mm(z.t()));
+    auto [values, vectors] = at::linalg_eigh(z.mm(z.t()));
     variances = values.clamp_min(0);
     scores = vectors * variances.sqrt().unsqueeze(0);
   } else {
-    auto [values, vectors] = torch::linalg_eigh(z.t().mm(z));
+    auto [values, vectors] = at::linalg_eigh(z.t().mm(z));
     variances = values.clamp_min(0);
     scores = z.mm(vectors);
   }
@@ -26,7 +30,7 @@ at::Tensor leading_components(const at::Tensor& y, int64_t components) {
   const double largest = variances[total - 1].item<double>();
   int64_t r = 0;
   while (r < components && r < total && variances[total - 1 - r].item<double>() > 1e-10 * largest) ++r;
-  return scores.narrow(1, total - r, r).flip(1).to(torch::kFloat32).contiguous();
+  return scores.narrow(1, total - r, r).flip(1).to(at::kFloat).contiguous();
 }
 
 }  // namespace mipp::prune::mipp_method

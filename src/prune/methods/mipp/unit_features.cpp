@@ -1,6 +1,12 @@
 #include "prune/methods/mipp/unit_features.h"
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/ops/adaptive_avg_pool1d.h>
+#include <ATen/ops/adaptive_avg_pool2d.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/isfinite.h>
 
 #include <cmath>
 #include <set>
@@ -88,20 +94,20 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
   const int64_t n = calibration.size();
   const int64_t batches = (n + batch_size - 1) / batch_size;
   sink.stage_begin("mipp: activations of the calibration set", batches);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t start = b * batch_size, count = std::min(batch_size, n - start);
     graph::ForwardResult r = graph::forward(net, calibration.inputs.narrow(0, start, count), fo);
-    outputs.push_back(r.output.reshape({count, -1}).to(torch::kFloat32));
+    outputs.push_back(r.output.reshape({count, -1}).to(at::kFloat));
     for (const graph::Group& g : analysis.groups) {
       std::vector<at::Tensor> pieces;
       for (const Source& s : sources[g.id]) {
         pieces.push_back(pooled(r.taps.at(s.node), s, g.size, pool));
         if (b == 0) widths[g.id].push_back(pieces.back().size(1) / g.size);
       }
-      parts[g.id].push_back(at::cat(pieces, 1).to(torch::kFloat32));
+      parts[g.id].push_back(at::cat(pieces, 1).to(at::kFloat));
       if (const int node = pre_nodes[static_cast<size_t>(g.id)]; node >= 0) {
-        pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(torch::kFloat32));
+        pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat));
       }
     }
     sink.progress(b + 1, batches);
