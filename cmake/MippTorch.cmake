@@ -35,7 +35,9 @@ if(NOT MIPP_PYTHON)
   endif()
 endif()
 
-if(Torch_DIR)
+# Torch_DIR is also set by the find_package(Torch) of a CUDA build from the wheel below; only a
+# Torch_DIR that the user gave means "a user's own LibTorch".
+if(Torch_DIR AND NOT Torch_DIR STREQUAL MIPP_TORCH_DIR_FROM_WHEEL)
   # A user's own LibTorch.
   if(NOT EXISTS ${Torch_DIR}/TorchConfig.cmake)
     mipp_torch_fail("-DTorch_DIR=${Torch_DIR} is not a LibTorch: it has no TorchConfig.cmake; give the folder that holds it (libtorch/share/cmake/Torch)")
@@ -91,6 +93,7 @@ else()
   if(MIPP_WITH_CUDA)
     list(APPEND CMAKE_PREFIX_PATH ${torch_cmake_prefix})
     find_package(Torch REQUIRED CONFIG)
+    set(MIPP_TORCH_DIR_FROM_WHEEL ${Torch_DIR} CACHE INTERNAL "Torch_DIR found in the wheel")
     target_link_libraries(mipp_torch INTERFACE ${TORCH_LIBRARIES})
   else()
     target_include_directories(mipp_torch SYSTEM INTERFACE ${torch_include_dirs})
@@ -109,6 +112,11 @@ if(MIPP_WITH_CUDA)
 else()
   set(MIPP_TORCH_CUDA cpu)
 endif()
+# The wheel's libtorch_cpu.so and libtorch.so export copies of libstdc++'s std::filesystem functions
+# that crash when a program calls them (std::filesystem::remove_all jumps to address 0). Naming
+# libstdc++ before LibTorch puts it first among a program's needed libraries, so its own
+# definitions win the dynamic linker's lookup.
+target_link_options(mipp_torch INTERFACE "LINKER:--push-state,--no-as-needed" -lstdc++ "LINKER:--pop-state")
 add_library(mipp::torch ALIAS mipp_torch)
 message(STATUS "mipp: torch ${MIPP_TORCH_VERSION}, ${MIPP_TORCH_CUDA} build"
                "; Python for tests: ${MIPP_PYTHON}")
