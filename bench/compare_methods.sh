@@ -22,10 +22,11 @@ EPOCHS=${5:-3}
 THREADS=${6:-2}
 SEED=${7:-0}
 MIPP=${MIPP:-$(dirname "$0")/../build/mipp}
+PYTHON="$(dirname "$0")/../scripts/python"  # mipp's Python environment
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-field() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+field() { "$PYTHON" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
 
 echo "method,sparsity,achieved,params,macs,top1_before,top1_pruned,top1_finetuned,collapsed_layers,prune_seconds,widths" > "$OUT.tmp"
 for s in $SPARSITIES; do

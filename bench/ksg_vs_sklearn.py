@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """mipp's ksg estimator against scikit-learn's mutual_info_regression (KSG algorithm 1, 1-D x and y).
 
 Both get the same data with the same k, side by side in one run:
@@ -18,8 +18,8 @@ Both get the same data with the same k, side by side in one run:
 mipp runs through its CLI (`mipp mi --csv`) rather than a bench binary: it is the path users take,
 and the CLI reports the estimator's own time, so process start-up does not distort the ratio.
 
-  /usr/bin/python3 bench/ksg_vs_sklearn.py --mipp build/mipp --n 10000 --threads 2
-(Debian's python3-sklearn is only importable from /usr/bin/python3.)
+  scripts/python bench/ksg_vs_sklearn.py --mipp build/mipp --n 10000 --threads 2
+(scripts/python runs the interpreter of mipp's Python environment, which has scikit-learn.)
 """
 import argparse
 import json

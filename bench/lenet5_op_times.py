@@ -1,10 +1,10 @@
 """Time each op of LeNet-5's inference forward alone, dense and pruned to 70% of its units.
 
-Usage: /usr/bin/python3 bench/lenet5_op_times.py THREADS
+Usage: scripts/python bench/lenet5_op_times.py THREADS
 
 Widths 6/16/120/84 (dense) and 2/5/36/26 (what magnitude keeps at 70% with --scope layer); batch
-256; the median of 40 runs after 5 warm-ups. Debian's python3-torch runs the same libtorch.so as
-mipp, so this shows where mipp's pruned LeNet-5 spends its time (docs/PERFORMANCE.md). Pooling is
+256; the median of 40 runs after 5 warm-ups. The torch of scripts/python is the LibTorch
+mipp is built against, so this shows where mipp's pruned LeNet-5 spends its time (docs/PERFORMANCE.md). Pooling is
 the maximum of the four strided 2x2 views, as graph::forward does without autograd.
 """
 import sys

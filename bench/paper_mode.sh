@@ -17,10 +17,11 @@ EPOCHS=$2
 THREADS=$3
 shift 3
 MIPP=${MIPP:-$(dirname "$0")/../build/mipp}
+PYTHON="$(dirname "$0")/../scripts/python"  # mipp's Python environment
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-field() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+field() { "$PYTHON" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
 
 run() {  # seed model mode extra-options...
   local seed=$1 model=$2 mode=$3
@@ -42,7 +43,7 @@ for model in "$@"; do
   seed=$((seed + 1))
 done
 mv "$OUT.tmp" "$OUT"
-/usr/bin/python3 - "$OUT" <<'EOF'
+"$PYTHON" - "$OUT" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 def of(mode, key): return [float(r[key]) for r in rows if r["mode"] == mode]

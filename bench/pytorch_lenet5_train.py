@@ -1,7 +1,7 @@
 """The peer of `mipp train --model lenet5`: the same LeNet-5, data, optimiser and batch size,
-trained with PyTorch itself (Debian's /usr/bin/python3), reporting training throughput.
+trained with PyTorch itself (the torch of scripts/python), reporting training throughput.
 
-Usage: /usr/bin/python3 bench/pytorch_lenet5_train.py --threads 2 --epochs 2 [--data DIR]
+Usage: scripts/python bench/pytorch_lenet5_train.py --threads 2 --epochs 2 [--data DIR]
 Prints one JSON object per epoch: {"epoch": e, "seconds": s, "samples_per_second": r, "train_loss": l}.
 Data stay in memory as tensors, as in mipp, so both sides time the training steps, not data loading.
 """

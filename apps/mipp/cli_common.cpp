@@ -4,12 +4,12 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
-#include <torch/version.h>
 
 #include <iostream>
 #include <thread>
 #include <fmt/ranges.h>
 
+#include "mipp/bench/manifest.h"
 #include "mipp/util/error.h"
 #include "mipp/util/version.h"
 
@@ -158,15 +158,14 @@ io::Model load_or_build(const ModelSource& source, const GlobalOptions& global) 
 }
 
 std::string version_string() {
-  return fmt::format("mipp {} (commit {}), LibTorch {}.{}.{}", util::mipp_version(), util::git_commit(), TORCH_VERSION_MAJOR,
-                     TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
+  const std::string cuda = util::torch_cuda();
+  return fmt::format("mipp {} (commit {}), LibTorch {} ({}), CPU kernels {}", util::mipp_version(), util::git_commit(),
+                     bench::libtorch_version(), cuda == "cpu" ? "CPU only" : "CUDA " + cuda,
+                     bench::libtorch_cpu_capability());
 }
 
 nlohmann::json run_info(int threads) {
-  return {{"mipp_version", util::mipp_version()},
-          {"git_commit", util::git_commit()},
-          {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
-          {"threads", threads}};
+  return bench::run_environment(threads);
 }
 
 }  // namespace mipp::cli

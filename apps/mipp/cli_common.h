@@ -83,7 +83,8 @@ void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& me
 // "3,32,32" -> {3, 32, 32}. Throws Error(kInvalidArgument) naming `option`.
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option);
 
-// mipp version and commit, LibTorch version, threads: recorded in every report.
+// mipp version and commit, LibTorch version and build, threads, CPU (bench::run_environment):
+// recorded in every report.
 nlohmann::json run_info(int threads);
 std::string version_string();
 

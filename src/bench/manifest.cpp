@@ -2,6 +2,7 @@
 
 #include <ATen/core/Tensor.h>
 #include <ATen/TensorOperators.h>
+#include <ATen/Version.h>
 #include <torch/version.h>
 #include <zlib.h>
 
@@ -62,10 +63,18 @@ uint32_t crc32_of(const at::Tensor& t, uint32_t crc) {
 
 }  // namespace
 
+std::string libtorch_version() {
+  return fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
+}
+
+std::string libtorch_cpu_capability() { return at::get_cpu_capability(); }
+
 nlohmann::json run_environment(int threads) {
   return {{"mipp_version", util::mipp_version()},
           {"git_commit", util::git_commit()},
-          {"libtorch_version", fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH)},
+          {"libtorch_version", libtorch_version()},
+          {"libtorch_cuda", util::torch_cuda()},
+          {"libtorch_cpu_capability", libtorch_cpu_capability()},
           {"threads", threads},
           {"cpu", cpu_model()},
           {"cpu_vector_isa", cpu_vector_isa()},

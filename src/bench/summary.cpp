@@ -221,10 +221,14 @@ std::string summary_markdown(const BenchResults& r) {
   size_t failed = 0;
   for (const json& cell : r.cells) failed += cell.at("status") != "ok";
   std::string out = fmt::format("# Bench `{}`\n\n", c.name);
-  out += fmt::format("Produced by `{}`: mipp {} (commit {}), LibTorch {}, {}, {} ({}).\n", r.command,
+  // Runs made before LibTorch 2.x recorded neither the CUDA version nor the kernels' ISA.
+  const std::string cuda = r.run.value("libtorch_cuda", "cpu");
+  out += fmt::format("Produced by `{}`: mipp {} (commit {}), LibTorch {} ({}), {}, {} ({}, kernels {}).\n", r.command,
                      r.run.value("mipp_version", "?"), r.run.value("git_commit", "?"),
-                     r.run.value("libtorch_version", "?"), plural(r.run.value("threads", 0), "thread"),
-                     r.run.value("cpu", "?"), r.run.value("cpu_vector_isa", "vector ISA not recorded"));
+                     r.run.value("libtorch_version", "?"), cuda == "cpu" ? "CPU build" : "CUDA " + cuda,
+                     plural(r.run.value("threads", 0), "thread"), r.run.value("cpu", "?"),
+                     r.run.value("cpu_vector_isa", "vector ISA not recorded"),
+                     r.run.value("libtorch_cpu_capability", "not recorded"));
   out += fmt::format("{} of {} cells finished{}.\n\n", r.cells.size(), r.cells_total,
                      failed > 0 ? fmt::format(", {} failed (listed at the end)", failed) : "");
   std::vector<std::string> seeds;

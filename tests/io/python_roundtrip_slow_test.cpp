@@ -1,6 +1,6 @@
 // Model files open in Python: every zoo model, a net with every op, and sliced (pruned) models are
-// saved by mipp, loaded by Debian's PyTorch with torch.jit.load, run on the same input, and must
-// agree with mipp to 1e-5.
+// saved by mipp, loaded by the environment's PyTorch with torch.jit.load, run on the same input,
+// and must agree with mipp to 1e-5.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -1,5 +1,5 @@
 // PyTorch models end to end. torchvision models (random init, random batch-norm statistics) are
-// scripted and traced by Debian's PyTorch; mipp imports them, must compute what PyTorch computes,
+// scripted and traced by the environment's PyTorch; mipp imports them, must compute what PyTorch computes,
 // prunes half their units, and the pruned files must open in PyTorch and give mipp's outputs.
 // Fixtures come from tests/python/make_pytorch_models.py, one Python run per test binary run.
 #include <fmt/format.h>

@@ -1,11 +1,11 @@
-"""Checks mipp model files with PyTorch itself (Debian's /usr/bin/python3 with python3-torch).
+"""Checks mipp model files with PyTorch itself (the torch of mipp's Python environment).
 
 For every NAME.pt in the folder, with NAME.input.bin and NAME.expected.bin written by the C++ test
 (raw little-endian float32, shapes in NAME.json), this loads the model with torch.jit.load, runs it
 on the input in eval mode, and compares with mipp's output. Prints one JSON object per model:
 {"model": NAME, "max_abs_diff": d, "metadata_ok": bool, "error": null | "..."}; exits 0 when every
 model loaded and ran (the C++ test judges the differences).
-Usage: /usr/bin/python3 check_model_files.py FOLDER
+Usage: scripts/python tests/python/check_model_files.py FOLDER
 """
 import json
 import pathlib

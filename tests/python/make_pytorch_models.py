@@ -1,12 +1,12 @@
-"""Writes PyTorch models as TorchScript files for mipp's import tests (Debian's /usr/bin/python3
-with python3-torch and python3-torchvision; no network: weights=None, random init).
+"""Writes PyTorch models as TorchScript files for mipp's import tests (the torch and
+torchvision of mipp's Python environment; no network: weights=None, random init).
 
 For each NAME:C,H,W argument, the torchvision model NAME (or one of the small models below) is
 built with torch.manual_seed(0), given random batch-norm statistics (so that batch-norm is not an
 identity), put in eval mode, and written as NAME_script.pt (torch.jit.script) and NAME_trace.pt
 (torch.jit.trace). Beside them: NAME.input.bin (a batch of 2 inputs) and NAME.expected.bin (the
 eager model's output), raw little-endian float32, with shapes in NAME.json.
-Usage: /usr/bin/python3 make_pytorch_models.py FOLDER NAME:C,H,W [NAME:C,H,W ...]
+Usage: scripts/python tests/python/make_pytorch_models.py FOLDER NAME:C,H,W [NAME:C,H,W ...]
 """
 import json
 import pathlib

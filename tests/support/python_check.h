@@ -1,5 +1,5 @@
 // Opens every model file of a folder in PyTorch (tests/python/check_model_files.py, run with
-// Debian's /usr/bin/python3) and returns one JSON record per file: {"model", "error",
+// the interpreter of mipp's Python environment, MIPP_PYTHON) and returns one JSON record per file: {"model", "error",
 // "max_abs_diff", "metadata_ok", ...}.
 #pragma once
 
