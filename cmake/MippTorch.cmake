@@ -19,8 +19,10 @@ set_property(CACHE MIPP_CUDA PROPERTY STRINGS AUTO ON OFF)
 set(MIPP_PYTHON "" CACHE FILEPATH "Python whose torch mipp builds against (default: scripts/python's)")
 
 # Every failure here is one line that says what is wrong and what to do, before any compile starts.
+# (NOTICE prints the line as it is; FATAL_ERROR would wrap it.)
 function(mipp_torch_fail message)
-  message(FATAL_ERROR "mipp: ${message}")
+  message(NOTICE "mipp: ${message}")
+  message(FATAL_ERROR "mipp: configuration stopped before any compile (the line above says why)")
 endfunction()
 
 # The interpreter: named, or the one scripts/python runs.

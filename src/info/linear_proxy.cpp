@@ -26,7 +26,7 @@ namespace mipp::info {
 
 // ---- LinearProxy --------------------------------------------------------------------------------
 
-LinearProxy::LinearProxy(const at::Tensor& x, const at::Tensor& y, double ridge) : ridge_(ridge) {
+LinearProxy::LinearProxy(const at::Tensor& x, const at::Tensor& y, double ridge) {
   MIPP_CHECK(ridge >= 0 && std::isfinite(ridge), kInvalidArgument, "linear proxy: ridge {}: must be finite and >= 0",
              ridge);
   const at::Tensor xd = check_sample_matrix("linear proxy", "x", x, -1, 0);

@@ -99,7 +99,6 @@ class LinearProxy {
   int64_t position(int64_t i) const;  // index of input i in active_, or throws
 
   int64_t samples_ = 0;
-  double ridge_ = 0;
   std::vector<int64_t> active_;
   at::Tensor inverse_gram_;  // H [a, a], a = active_.size()
   at::Tensor coefficients_;  // B [a, m]
