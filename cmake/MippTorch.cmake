@@ -120,5 +120,8 @@ endif()
 # definitions win the dynamic linker's lookup.
 target_link_options(mipp_torch INTERFACE "LINKER:--push-state,--no-as-needed" -lstdc++ "LINKER:--pop-state")
 add_library(mipp::torch ALIAS mipp_torch)
-message(STATUS "mipp: torch ${MIPP_TORCH_VERSION}, ${MIPP_TORCH_CUDA} build"
-               "; Python for tests: ${MIPP_PYTHON}")
+if(MIPP_WITH_CUDA)
+  message(STATUS "mipp: torch ${MIPP_TORCH_VERSION}, CUDA ${MIPP_TORCH_CUDA} build; Python for tests: ${MIPP_PYTHON}")
+else()
+  message(STATUS "mipp: torch ${MIPP_TORCH_VERSION}, CPU-only build; Python for tests: ${MIPP_PYTHON}")
+endif()
