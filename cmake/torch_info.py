@@ -5,13 +5,11 @@ One `key=value` line each: version, cuda ("" for a CPU build of torch), cxx11_ab
 the environment works; its error is what CMake shows when it does not.
 """
 import os
-import sys
 
 import torch
 
 root = os.path.dirname(torch.__file__)
 include = os.path.join(root, "include")
-print("python=" + sys.executable)
 print("version=" + torch.__version__.split("+")[0])
 print("cuda=" + (torch.version.cuda or ""))
 print("cxx11_abi=" + str(int(torch._C._GLIBCXX_USE_CXX11_ABI)))

@@ -3,6 +3,8 @@
 // bench goes on, and a bad configuration lists all its problems with exit 2 and writes nothing.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -69,6 +71,12 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   EXPECT_EQ(manifest.at("runs").at(0).at("environment").at("threads"), 1);
   EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu").get<std::string>().empty());
   EXPECT_FALSE(manifest.at("runs").at(0).at("environment").at("cpu_vector_isa").get<std::string>().empty());
+  // The platform that made the numbers: LibTorch's version, "cpu" or its CUDA version, its kernels' ISA.
+  const json& env = manifest.at("runs").at(0).at("environment");
+  EXPECT_EQ(env.at("libtorch_version").get<std::string>().substr(0, 2), "2.");
+  const std::string cuda = env.at("libtorch_cuda");
+  EXPECT_TRUE(cuda == "cpu" || std::isdigit(static_cast<unsigned char>(cuda.front()))) << cuda;
+  EXPECT_FALSE(env.at("libtorch_cpu_capability").get<std::string>().empty());
   EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 3000);
   const std::string csv = read_text(out + "/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25) << csv;
