@@ -16,7 +16,7 @@ fail() { echo "install-deps: $*" >&2; exit 2; }
 packages=(
   build-essential clang cmake ninja-build ccache lld pkg-config
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev
   python3 python3-venv
   dataset-fashion-mnist gnuplot-nox
 )

@@ -10,6 +10,8 @@
 #include <fmt/ranges.h>
 
 #include "mipp/bench/manifest.h"
+#include "mipp/dist/process_group.h"
+#include "mipp/util/device.h"
 #include "mipp/util/error.h"
 #include "mipp/util/version.h"
 
@@ -20,6 +22,7 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
   CLI::App* cmd = app.add_subcommand(name, description);
   cmd->footer(examples + "\nGlobal options (before or after the subcommand):\n"
                          "  --threads N   intra-op threads (default 0 = all hardware threads)\n"
+                         "  --device D    auto, cpu, cuda or cuda:N (default auto: the GPU when there is one)\n"
                          "  --seed S      seed deciding all randomness (default 0)\n"
                          "  --log-format text|json, --quiet   progress on stderr");
   return cmd;
@@ -34,13 +37,44 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   app.add_flag("-q,--quiet", global.quiet, "no progress bar or per-epoch lines (text format)");
+  app.add_option("--device", global.device, "auto, cpu, cuda or cuda:N (auto: the first GPU when there is one)")
+      ->capture_default_str();
+  app.add_option("--dist-timeout", global.dist_timeout,
+                 "data-parallel runs: seconds a rank waits for a silent peer before stopping with an error")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
 }
 
-int apply_global_options(const GlobalOptions& global) {
-  const int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+namespace {
+c10::Device resolved_device(c10::kCPU);
+}  // namespace
+
+c10::Device run_device() { return resolved_device; }
+
+int apply_global_options(const GlobalOptions& global, bool data_parallel) {
+  const std::optional<dist::Launch> launch = dist::launch_from_environment();
+  const bool parallel = launch && launch->world_size > 1;
+  MIPP_CHECK(!parallel || data_parallel, kInvalidArgument,
+             "this command runs in one process, but the environment describes rank {} of {} (RANK, WORLD_SIZE): "
+             "run it without torchrun", launch ? launch->rank : 0, launch ? launch->world_size : 1);
+  int threads = global.threads;
+  if (threads == 0) {
+    const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const char* local_ranks = std::getenv("LOCAL_WORLD_SIZE");
+    threads = parallel && local_ranks != nullptr ? std::max(1, hardware / std::max(1, std::atoi(local_ranks))) : hardware;
+  }
   at::set_num_threads(threads);
   // A backstop only: library code takes its generators explicitly and never reads the global one.
   at::manual_seed(global.seed);
+
+  resolved_device = util::resolve_device(global.device);
+  if (parallel && resolved_device.is_cuda() && (global.device == "auto" || global.device == "cuda")) {
+    resolved_device = util::resolve_device(fmt::format("cuda:{}", launch->local_rank));
+  }
+  if (global.device == "auto" && resolved_device.is_cuda() && (!launch || launch->rank == 0)) {
+    std::cerr << "mipp: --device auto: using " << util::describe_device(resolved_device) << "\n";
+  }
+  if (parallel) dist::init(*launch, resolved_device, std::chrono::milliseconds(static_cast<int64_t>(global.dist_timeout * 1000)));
   return threads;
 }
 
@@ -165,7 +199,10 @@ std::string version_string() {
 }
 
 nlohmann::json run_info(int threads) {
-  return bench::run_environment(threads);
+  nlohmann::json run = bench::run_environment(threads);
+  run["device"] = util::describe_device(resolved_device);
+  run["ranks"] = dist::world_size();
+  return run;
 }
 
 }  // namespace mipp::cli

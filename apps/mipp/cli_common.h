@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <c10/core/Device.h>
+
 #include "mipp/io/model_file.h"
 #include "mipp/io/torchscript_import.h"
 #include "mipp/pipeline/prepare_data.h"
@@ -21,6 +23,8 @@ struct GlobalOptions {
   uint64_t seed = util::kDefaultSeed;
   std::string log_format = "text";  // progress and records on stderr: text or json
   bool quiet = false;               // text format: no progress bar, no per-epoch lines
+  std::string device = "auto";      // auto, cpu, cuda or cuda:N (util::resolve_device)
+  double dist_timeout = 300;        // data-parallel runs: seconds a rank waits for a silent peer
 };
 
 // Thrown by a subcommand to end with a specific exit code (130 after Ctrl-C) without an error line.
@@ -36,9 +40,15 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 // through fallthrough).
 void add_global_options(CLI::App& app, GlobalOptions& global);
 
-// Applies --threads to LibTorch (returns the number in effect; reports record it) and seeds
-// LibTorch's global generator with --seed.
-int apply_global_options(const GlobalOptions& global);
+// Applies --threads to LibTorch (returns the number in effect; reports record it), seeds LibTorch's
+// global generator with --seed and resolves --device (run_device()). When the environment
+// describes a data-parallel launch (torchrun), joins it if the command runs data-parallel
+// (`data_parallel`), and refuses it otherwise. In a launch, --threads 0 means this machine's
+// threads divided among its ranks, and --device auto/cuda means the GPU numbered LOCAL_RANK.
+int apply_global_options(const GlobalOptions& global, bool data_parallel = false);
+
+// The device --device resolved to; the CPU before apply_global_options.
+c10::Device run_device();
 
 // Either a model file (positional) or --model NAME with the zoo spec flags.
 struct ModelSource {

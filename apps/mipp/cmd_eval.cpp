@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "mipp/train/evaluate.h"
+#include "mipp/util/device.h"
 
 namespace mipp::cli {
 
@@ -28,7 +29,8 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--json", opt->json, "machine-readable output on stdout, with confusion counts");
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
-    const io::Model model = load_model_file(opt->file, opt->input_shape);
+    io::Model model = load_model_file(opt->file, opt->input_shape);
+    model.network.to(run_device());
     use_models_dataset(opt->data, model.metadata);
     const pipeline::PreparedData data =
         pipeline::prepare_data(opt->data, model.network.input_shape(), model.metadata.normalization);
@@ -39,8 +41,9 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::cout << fmt::format("{} on {} test: top-1 {:.2f}%, top-5 {:.2f}%, loss {:.4f} ({} samples, {} threads)\n",
-                             opt->file, opt->data.dataset, 100 * r.top1, 100 * r.top5, r.loss, r.samples, threads);
+    std::cout << fmt::format("{} on {} test: top-1 {:.2f}%, top-5 {:.2f}%, loss {:.4f} ({} samples, {} threads, {})\n",
+                             opt->file, opt->data.dataset, 100 * r.top1, 100 * r.top5, r.loss, r.samples, threads,
+                             util::describe_device(run_device()));
   });
 }
 

@@ -3,6 +3,10 @@
 
 #include "commands.h"
 #include "event_sinks.h"
+#include "local_ranks.h"
+#include "mipp/dist/process_group.h"
+#include "mipp/util/device.h"
+#include "mipp/util/error.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/train/trainer.h"
 
@@ -17,10 +21,23 @@ struct TrainCommandOptions {
   std::string milestones;
   std::string out;
   bool json = false;
+  int nproc = 1;
+  bool local_batch_norm_stats = false;
 };
 
 void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
-  const int threads = apply_global_options(global);
+  const std::optional<dist::Launch> launch = dist::launch_from_environment();
+  if (opt.nproc > 1 && !launch) {
+    MIPP_CHECK(opt.train.batch_size % opt.nproc == 0, kInvalidArgument,
+               "--batch-size {}: --nproc {} splits every batch evenly; use a multiple of {}", opt.train.batch_size,
+               opt.nproc, opt.nproc);
+    throw ExitRequest{run_local_ranks(opt.nproc)};
+  }
+  MIPP_CHECK(opt.nproc == 1 || !launch || launch->world_size == opt.nproc, kInvalidArgument,
+             "--nproc {}: the launcher started {} ranks (WORLD_SIZE); leave --nproc out under torchrun", opt.nproc,
+             launch ? launch->world_size : 1);
+  const int threads = apply_global_options(global, /*data_parallel=*/true);
+  opt.train.average_batch_norm_stats = !opt.local_batch_norm_stats;
   if (!opt.milestones.empty()) {
     for (int64_t m : parse_int_list(opt.milestones, "--milestones")) opt.train.schedule.milestones.push_back(static_cast<int>(m));
   }
@@ -30,15 +47,19 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   train::validate(opt.train);  // before any data is read
 
   io::Model model = load_or_build(opt.source, global);
+  model.network.to(run_device());
   use_models_dataset(opt.data, model.metadata);
-  auto sink = make_event_sink(global.log_format, global.quiet);
+  // Only rank 0 reports progress and results; the others say only what goes wrong.
+  auto sink = make_event_sink(global.log_format, global.quiet || !dist::is_main());
   sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data =
       pipeline::prepare_data(opt.data, model.network.input_shape(), model.metadata.normalization);
   model.metadata.normalization = data.normalization;
   sink->message(util::LogLevel::kInfo,
-                fmt::format("training {} on {} samples ({} held out), {} epochs, {} threads",
-                            model.metadata.architecture, data.train.size(), data.val.size(), opt.train.epochs, threads));
+                fmt::format("training {} on {} samples ({} held out), {} epochs, {} threads, {}{}",
+                            model.metadata.architecture, data.train.size(), data.val.size(), opt.train.epochs, threads,
+                            util::describe_device(run_device()),
+                            dist::world_size() > 1 ? fmt::format(", {} ranks", dist::world_size()) : ""));
 
   const train::TrainResult result =
       train::train(model, data.train, data.val.size() > 0 ? &data.val : nullptr, opt.train, *sink);
@@ -50,6 +71,7 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
     throw ExitRequest{130};
   }
   const train::EvalResult test = train::evaluate(model.network, data.test, opt.train.eval_batch_size);
+  if (!dist::is_main()) return;
   if (opt.json) {
     nlohmann::json j = {{"model", opt.out},
                         {"architecture", model.metadata.architecture},
@@ -82,7 +104,9 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
           ? "Example:\n  mipp finetune pruned.pt --dataset fashion-mnist --epochs 2 --lr 0.01 --out pruned-ft.pt\n"
           : "Examples:\n  mipp train --model lenet5 --dataset fashion-mnist --epochs 10 --seed 1 --out lenet5.pt\n"
             "  mipp train --model resnet20 --dataset cifar10 --data DIR --augment --epochs 160 --out r20.pt "
-            "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n";
+            "--checkpoint-every-epoch\n  (interrupted? the same command with --resume continues it)\n"
+            "  mipp train --model vgg11 --dataset cifar10 --data DIR --nproc 2 --out v.pt     (2 local ranks)\n"
+            "  torchrun --no-python --nnodes 2 --nproc-per-node 4 ... mipp train ...          (8 ranks)\n";
   CLI::App* cmd = add_command(app, name, description, examples);
   if (model_file_only) {
     cmd->add_option("file", opt->source.file, "model file (.pt) to fine-tune, mipp's or a PyTorch TorchScript file")
@@ -111,6 +135,14 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
   cmd->add_flag("--checkpoint-every-epoch", t.checkpoint_every_epoch, "write --out after every epoch");
   cmd->add_flag("--resume", t.resume, "continue from the checkpoint in --out when it exists");
   cmd->add_flag("--json", opt->json, "machine-readable summary on stdout");
+  cmd->add_option("--nproc", opt->nproc,
+                  "data-parallel: start N local ranks (Gloo over loopback); the same as torchrun --no-python "
+                  "--nproc-per-node N mipp ...")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_flag("--local-batch-norm-stats", opt->local_batch_norm_stats,
+                "data-parallel: keep rank 0's batch-norm running statistics instead of averaging the ranks' after "
+                "every epoch");
   cmd->callback([opt, &global] {
     if (opt->source.file.empty() && opt->source.zoo_name.empty()) {
       throw CLI::RequiredError("a model file or --model NAME");

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/util/error.h"
 
 int main(int argc, char** argv) {
@@ -36,7 +37,10 @@ int main(int argc, char** argv) {
     std::cerr << "mipp: error: " << e.what() << " (see mipp --help)\n";
     return 2;
   } catch (const mipp::Error& e) {
-    std::cerr << "mipp: error: " << e.what() << "\n";
+    // In a data-parallel run every rank may report: the rank says whose line it is.
+    const std::string rank =
+        mipp::dist::world_size() > 1 ? fmt::format("rank {} of {}: ", mipp::dist::rank(), mipp::dist::world_size()) : "";
+    std::cerr << "mipp: error: " << rank << e.what() << "\n";
     if (e.kind() == mipp::ErrorKind::kCancelled) return 130;
     return e.kind() == mipp::ErrorKind::kIo ? 3 : 2;
   } catch (const c10::Error& e) {

@@ -9,7 +9,7 @@
 #include <ATen/ops/batch_norm.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/conv2d.h>
-#include <ATen/ops/empty_like.h>
+#include <ATen/ops/empty.h>
 #include <ATen/ops/flatten.h>
 #include <ATen/ops/gelu.h>
 #include <ATen/ops/hardtanh.h>
@@ -59,8 +59,9 @@ at::Tensor dropout(const at::Tensor& x, double p, const ForwardOptions& opt) {
   if (!opt.training || p == 0) return x;
   const c10::optional<at::Generator> gen =
       opt.generator ? c10::optional<at::Generator>(*opt.generator) : c10::nullopt;
-  auto keep = at::empty_like(x).bernoulli_(1.0 - p, gen);
-  return x * keep / (1.0 - p);
+  // Drawn on the CPU, so a seed gives the same masks on every device.
+  auto keep = at::empty(x.sizes(), x.options().device(c10::kCPU)).bernoulli_(1.0 - p, gen);
+  return x * keep.to(x.device(), /*non_blocking=*/true) / (1.0 - p);
 }
 
 // Windows that tile the input (kernel == stride, no padding, rounding down) taken as the maximum
@@ -152,7 +153,7 @@ at::Tensor apply_mask(const Node& node, const at::Tensor& x, const at::Tensor& m
              fmt::join(mask.sizes(), ", "));
   std::vector<int64_t> view(x.dim(), 1);
   view[1] = channels;
-  return x * mask.to(x.dtype()).view(view);
+  return x * mask.to(x.device(), x.dtype()).view(view);
 }
 
 }  // namespace
@@ -185,7 +186,8 @@ ForwardResult forward(const Network& net, const at::Tensor& input, const Forward
     std::vector<at::Tensor> in;
     in.reserve(node.inputs.size());
     for (int j : node.inputs) in.push_back(values[j]);
-    at::Tensor out = i == 0 ? input : apply_op(node, in, params, options);
+    // Data comes from the host; it moves to the network's device here, once per batch.
+    at::Tensor out = i == 0 ? input.to(net.device(), /*non_blocking=*/true) : apply_op(node, in, params, options);
     if (auto m = options.masks.find(i); m != options.masks.end()) out = apply_mask(node, out, m->second);
     values[i] = out;
     for (int j : node.inputs) {

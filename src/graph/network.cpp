@@ -310,4 +310,20 @@ Network Network::deep_copy() const {
   return copy;
 }
 
+c10::Device Network::device() const {
+  for (const Node& n : nodes_) {
+    for (const auto& [key, t] : n.params) return t.device();
+  }
+  return c10::Device(c10::kCPU);
+}
+
+void Network::to(c10::Device device) {
+  for (Node& n : nodes_) {
+    for (auto& [key, t] : n.params) {
+      if (t.device() != device) t = t.detach().to(device).requires_grad_(t.requires_grad());
+    }
+    for (auto& [key, t] : n.buffers) t = t.to(device);
+  }
+}
+
 }  // namespace mipp::graph

@@ -46,9 +46,9 @@ torch::jit::Module to_module(const graph::Network& net, const ModelMetadata& met
   for (int id = 0; id < net.num_nodes(); ++id) {
     const graph::Node& node = net.node(id);
     for (const auto& [key, t] : node.params) {
-      module.register_parameter(names[id].at(key), t.detach(), /*is_buffer=*/false);
+      module.register_parameter(names[id].at(key), t.detach().cpu(), /*is_buffer=*/false);
     }
-    for (const auto& [key, t] : node.buffers) module.register_buffer(names[id].at(key), t.detach());
+    for (const auto& [key, t] : node.buffers) module.register_buffer(names[id].at(key), t.detach().cpu());
   }
   // Saved in eval mode: users loading the file for inference get batch-norm running statistics.
   if (!module.hasattr("training")) module.register_attribute("training", c10::BoolType::get(), false);

@@ -6,11 +6,13 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/cross_entropy_loss.h>
 #include <ATen/ops/ones.h>
+#include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
 
 #include <nlohmann/json.hpp>
 #include <fmt/ranges.h>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
 
@@ -32,17 +34,28 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   double loss_sum = 0;
   int64_t top1 = 0, top5 = 0;
   const int64_t k = std::min<int64_t>(5, classes);
-  for (int64_t start = 0; start < d.size(); start += batch_size) {
-    const int64_t n = std::min(batch_size, d.size() - start);
+  const int64_t ranks = dist::world_size(), rank = dist::rank();
+  const int64_t first = d.size() * rank / ranks, end = d.size() * (rank + 1) / ranks;  // this rank's share
+  for (int64_t start = first; start < end; start += batch_size) {
+    const int64_t n = std::min(batch_size, end - start);
     const at::Tensor x = d.inputs.narrow(0, start, n);
-    const at::Tensor y = d.labels.narrow(0, start, n);
     const at::Tensor logits = graph::forward(net, x).output;
+    const at::Tensor y = d.labels.narrow(0, start, n).to(logits.device(), /*non_blocking=*/true);
     loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
     const at::Tensor best = std::get<1>(logits.topk(k, 1));  // [n, k]
     const at::Tensor hit = best.eq(y.unsqueeze(1));
     top1 += hit.select(1, 0).sum().item<int64_t>();
     top5 += hit.any(1).sum().item<int64_t>();
-    confusion.index_add_(0, y * classes + best.select(1, 0), at::ones({n}, at::kLong));
+    confusion.index_add_(0, (y * classes + best.select(1, 0)).cpu(), at::ones({n}, at::kLong));
+  }
+  if (ranks > 1) {
+    std::vector<at::Tensor> totals{at::tensor(std::vector<double>{loss_sum, double(top1), double(top5)}, at::kDouble),
+                                   confusion};
+    dist::all_reduce_sum(totals);
+    const auto t = totals[0].accessor<double, 1>();
+    loss_sum = t[0];
+    top1 = static_cast<int64_t>(t[1]);
+    top5 = static_cast<int64_t>(t[2]);
   }
   const double n = static_cast<double>(std::max<int64_t>(1, r.samples));
   r.top1 = top1 / n;

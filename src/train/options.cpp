@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/util/error.h"
 
 namespace mipp::train {
@@ -39,6 +40,10 @@ void validate(const TrainOptions& t) {
   MIPP_CHECK(t.label_smoothing >= 0 && t.label_smoothing < 1, kInvalidArgument,
              "label smoothing {}: must be in [0, 1)", t.label_smoothing);
   MIPP_CHECK(!t.resume || !t.checkpoint_path.empty(), kInvalidArgument, "resume needs a checkpoint path");
+  const int ranks = dist::world_size();
+  MIPP_CHECK(t.batch_size % ranks == 0, kInvalidArgument,
+             "--batch-size {}: a data-parallel run of {} ranks splits every batch evenly; use a multiple of {}",
+             t.batch_size, ranks, ranks);
   validate(t.optimizer);
   validate(t.schedule, t.epochs);
 }

@@ -8,7 +8,10 @@
 #include <ATen/core/Reduction.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/cross_entropy_loss.h>
+#include <ATen/ops/cat.h>
 #include <ATen/ops/randperm.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros_like.h>
 
 #include <chrono>
 #include <filesystem>
@@ -16,6 +19,7 @@
 #include <fmt/ranges.h>
 
 #include "mipp/data/transforms.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/graph/forward.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/util/error.h"
@@ -51,10 +55,10 @@ std::string save_optimizer(torch::optim::Optimizer& optimizer) {
   return out.str();
 }
 
-void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes) {
+void load_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, c10::Device device) {
   torch::serialize::InputArchive archive;
   std::istringstream in(bytes);
-  archive.load_from(in);
+  archive.load_from(in, device);  // the state (momenta) lives where the parameters do
   optimizer.load(archive);
 }
 
@@ -99,7 +103,7 @@ int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, con
   for (size_t i = 0; i < mine.size(); ++i) mine[i].second.copy_(theirs[i].second);
   const auto buffers = model.network.named_buffers(), their_buffers = ck.network.named_buffers();
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].second.copy_(their_buffers[i].second);
-  load_optimizer(optimizer, ck.extra.at(kOptimizerEntry));
+  load_optimizer(optimizer, ck.extra.at(kOptimizerEntry), model.network.device());
   records = state.at("records");
   model.metadata.history = ck.metadata.history;
   return state.at("epochs_done").get<int>();
@@ -112,6 +116,77 @@ void write_checkpoint(const io::Model& model, torch::optim::Optimizer& optimizer
                  {{kTrainStateEntry, state.dump()}, {kOptimizerEntry, save_optimizer(optimizer)}});
 }
 
+
+// A sub-seed per rank for what each rank draws on its own share (augmentation, dropout); a run of
+// one keeps the single-process names, so its results do not depend on data parallelism existing.
+std::string per_rank(const std::string& stage) {
+  return dist::world_size() == 1 ? stage : fmt::format("{}/rank{}", stage, dist::rank());
+}
+
+// The rows of a global batch [begin, begin + count) that this rank computes: contiguous, as even as
+// possible; a rank may get none in a last batch smaller than the world.
+std::pair<int64_t, int64_t> my_share(int64_t begin, int64_t count) {
+  const int64_t ranks = dist::world_size(), r = dist::rank();
+  const int64_t from = count * r / ranks, to = count * (r + 1) / ranks;
+  return {begin + from, to - from};
+}
+
+// Sums the gradients of all ranks (each rank's loss is already divided by the global batch size,
+// so the sum is the gradient of the global batch's mean loss), plus `extra` (per-batch counters),
+// in buckets of about 25 MiB as PyTorch's DistributedDataParallel: one collective per bucket
+// rather than per tensor.
+void all_reduce_gradients(const std::vector<at::Tensor>& params, at::Tensor& extra) {
+  constexpr int64_t kBucketBytes = 25 << 20;
+  std::vector<at::Tensor> grads;
+  for (const at::Tensor& p : params) {
+    // A rank with no rows in a last, short batch has no gradient: it contributes zeros.
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  size_t first = 0;
+  while (first < grads.size()) {
+    size_t last = first;
+    int64_t bytes = 0;
+    while (last < grads.size() && (last == first || bytes + grads[last].nbytes() <= kBucketBytes)) {
+      bytes += grads[last].nbytes();
+      ++last;
+    }
+    std::vector<at::Tensor> pieces;
+    for (size_t i = first; i < last; ++i) pieces.push_back(grads[i].reshape(-1));
+    at::Tensor flat = at::cat(pieces);
+    dist::all_reduce_sum(flat);
+    int64_t offset = 0;
+    for (size_t i = first; i < last; ++i) {
+      grads[i].copy_(flat.narrow(0, offset, grads[i].numel()).view_as(grads[i]));
+      offset += grads[i].numel();
+    }
+    first = last;
+  }
+  dist::all_reduce_sum(extra);
+}
+
+// Averages the batch-norm running statistics over the ranks (TrainOptions::average_batch_norm_stats).
+void average_buffers(graph::Network& net) {
+  if (dist::world_size() == 1) return;
+  std::vector<at::Tensor> buffers;
+  for (auto& [name, b] : net.named_buffers()) buffers.push_back(b);
+  dist::all_reduce_sum(buffers);
+  for (at::Tensor& b : buffers) b.div_(dist::world_size());
+}
+
+// Every rank starts from rank 0's weights (as DistributedDataParallel does), whatever each loaded.
+void start_from_rank0(graph::Network& net) {
+  if (dist::world_size() == 1) return;
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (auto& [name, t] : net.named_parameters()) tensors.push_back(t);
+  for (auto& [name, t] : net.named_buffers()) tensors.push_back(t);
+  if (!dist::is_main()) {
+    for (at::Tensor& t : tensors) t.zero_();
+  }
+  dist::all_reduce_sum(tensors);
+}
+
 }  // namespace
 
 TrainResult train(io::Model& model, const data::Dataset& train_set, const data::Dataset* val_set,
@@ -121,7 +196,10 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
   check_fits(net, train_set);
   if (val_set != nullptr) check_fits(net, *val_set);
   const auto start_time = Clock::now();
+  const c10::Device device = net.device();
+  const int ranks = dist::world_size();
 
+  start_from_rank0(net);
   std::vector<at::Tensor> params;
   for (auto& [name, p] : net.named_parameters()) params.push_back(p.requires_grad_(true));
   auto optimizer = make_optimizer(params, options.optimizer);
@@ -139,39 +217,69 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     const auto epoch_start = Clock::now();
     const double lr = learning_rate(options.schedule, options.optimizer.lr, epoch, options.epochs);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    // The order is the same for every world size: ranks split each global batch of it.
     const at::Tensor order = at::randperm(n, generator(options.seed, fmt::format("order/{}", epoch)), at::kLong);
-    at::Generator augment_gen = generator(options.seed, fmt::format("augment/{}", epoch));
+    at::Generator augment_gen = generator(options.seed, per_rank(fmt::format("augment/{}", epoch)));
     graph::ForwardOptions forward_options;
     forward_options.training = true;
-    forward_options.generator = generator(options.seed, fmt::format("dropout/{}", epoch));
+    forward_options.generator = generator(options.seed, per_rank(fmt::format("dropout/{}", epoch)));
 
     sink.stage_begin(fmt::format("epoch {}/{}", epoch + 1, options.epochs), batches);
     double loss_sum = 0;
     int64_t correct = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const at::Tensor idx = order.narrow(0, b * options.batch_size, std::min(options.batch_size, n - b * options.batch_size));
-      at::Tensor x = train_set.inputs.index_select(0, idx);
-      const at::Tensor y = train_set.labels.index_select(0, idx);
-      if (options.augment) x = data::random_crop_flip(x, augment_gen);
-      const at::Tensor logits = graph::forward(net, x, forward_options).output;
-      const at::Tensor loss =
-          at::cross_entropy_loss(logits, y, {}, at::Reduction::Mean, -100, options.label_smoothing);
+      const int64_t global_count = std::min(options.batch_size, n - b * options.batch_size);
+      const auto [begin, count] = my_share(b * options.batch_size, global_count);
       optimizer->zero_grad();
-      loss.backward();
-      optimizer->step();
-      const double batch_loss = loss.item<double>();
+      double batch_loss_sum = 0;  // this rank's rows
+      int64_t batch_correct = 0;
+      if (count > 0) {
+        const at::Tensor idx = order.narrow(0, begin, count);
+        at::Tensor x = train_set.inputs.index_select(0, idx);
+        at::Tensor y = train_set.labels.index_select(0, idx);
+        if (options.augment) x = data::random_crop_flip(x, augment_gen);
+        if (device.is_cuda()) {  // page-locked host memory lets the copy overlap the previous step
+          x = x.pin_memory();
+          y = y.pin_memory();
+        }
+        y = y.to(device, /*non_blocking=*/true);
+        const at::Tensor logits = graph::forward(net, x, forward_options).output;
+        // One process: the mean loss. Several: this rank's share of the global batch's mean, so
+        // that summing the ranks' gradients gives the global batch's gradient.
+        const at::Tensor loss =
+            ranks == 1 ? at::cross_entropy_loss(logits, y, {}, at::Reduction::Mean, -100, options.label_smoothing)
+                       : at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum, -100, options.label_smoothing) /
+                             static_cast<double>(global_count);
+        loss.backward();
+        batch_loss_sum = loss.item<double>() * static_cast<double>(ranks == 1 ? count : global_count);
+        batch_correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+      }
+      // Every rank must take the same decisions (stop, diverged), so they are reduced with the
+      // gradients: [loss summed over rows, correct rows, ranks asking to stop].
+      const bool stop = !sink.progress(b + 1, batches);
+      if (ranks > 1) {
+        at::Tensor extra = at::tensor(std::vector<double>{batch_loss_sum, static_cast<double>(batch_correct),
+                                                          stop ? 1.0 : 0.0}, at::kDouble);
+        all_reduce_gradients(params, extra);
+        const auto e = extra.accessor<double, 1>();
+        batch_loss_sum = e[0];
+        batch_correct = static_cast<int64_t>(e[1]);
+        result.cancelled = e[2] > 0;
+      } else {
+        result.cancelled = stop;
+      }
+      const double batch_loss = batch_loss_sum / static_cast<double>(global_count);
       MIPP_CHECK(std::isfinite(batch_loss), kNumerical,
                  "training diverged: loss is {} in epoch {}, batch {} (lower the learning rate {})", batch_loss,
                  epoch + 1, b + 1, options.optimizer.lr);
-      loss_sum += batch_loss * static_cast<double>(idx.size(0));
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-      if (!sink.progress(b + 1, batches)) {
-        result.cancelled = true;
-        break;
-      }
+      optimizer->step();
+      loss_sum += batch_loss_sum;
+      correct += batch_correct;
+      if (result.cancelled) break;
     }
     sink.stage_end();
     if (result.cancelled) break;
+    if (options.average_batch_norm_stats) average_buffers(net);
 
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     json record = {{"event", "epoch"},
@@ -190,7 +298,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     result.epochs.push_back(record);
     sink.record(record);
     const bool last = epoch + 1 == options.epochs;
-    if (!options.checkpoint_path.empty() && options.checkpoint_every_epoch && !last) {
+    if (!options.checkpoint_path.empty() && options.checkpoint_every_epoch && !last && dist::is_main()) {
       write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1);
     }
   }
@@ -198,13 +306,17 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
   for (at::Tensor& p : params) p.requires_grad_(false).mutable_grad().reset();
   if (!result.cancelled) {
     json entry = {{"action", "train"}, {"dataset", train_set.name}, {"samples", n}, {"options", options}};
+    if (ranks > 1) {
+      entry["data_parallel"] = {{"ranks", ranks}, {"average_batch_norm_stats", options.average_batch_norm_stats}};
+    }
     if (!result.epochs.empty()) entry["final"] = result.epochs.back();
     model.metadata.history.push_back(entry);
     model.metadata.dataset = train_set.name;
-    if (!options.checkpoint_path.empty()) {
+    if (!options.checkpoint_path.empty() && dist::is_main()) {
       write_checkpoint(model, *optimizer, options, result.epochs, options.epochs);
     }
   }
+  dist::barrier();  // the files are complete before any rank reports success
   result.seconds = std::chrono::duration<double>(Clock::now() - start_time).count();
   return result;
 }

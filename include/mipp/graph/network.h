@@ -131,7 +131,8 @@ class Network {
   // Appends a node reading `inputs` and returns its id. Checks the op against its inputs' shapes
   // (throws Error(kInvalidArgument) naming the node on mismatch), infers its output shape, and
   // creates its parameters and buffers: weights and biases zero-filled (initialisers fill them),
-  // batch-norm weight 1, bias 0, running mean 0, running var 1. float32 on the CPU.
+  // batch-norm weight 1, bias 0, running mean 0, running var 1. float32 on the CPU (models are
+  // built and initialised there, then moved: see to()).
   // The newest node becomes the output.
   int add(std::string name, Op op, std::vector<int> inputs);
 
@@ -163,8 +164,14 @@ class Network {
   std::vector<std::pair<std::string, at::Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, at::Tensor>> named_buffers() const;
 
-  // An independent copy: same structure, cloned tensors.
+  // An independent copy: same structure, cloned tensors (on the same device).
   Network deep_copy() const;
+
+  // Where the network's tensors live: all on one device, the CPU for a network without any.
+  c10::Device device() const;
+  // Moves every parameter and buffer to `device` (nothing happens when they are there already).
+  // New tensors replace the old ones, so handles taken before (an optimiser's) are not moved.
+  void to(c10::Device device);
 
  private:
   std::vector<Node> nodes_;

@@ -20,7 +20,9 @@ struct EvalResult {
 };
 
 // Eval mode (batch-norm running statistics, no dropout), no gradients. Throws Error naming the
-// shapes when the dataset does not fit the network. batch_size affects speed only.
+// shapes when the dataset does not fit the network. batch_size affects speed only. In a
+// data-parallel run every rank evaluates its share of `d` and all receive the totals (so every rank
+// must call it).
 EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size = 1000);
 
 void to_json(nlohmann::json& j, const EvalResult& r);

@@ -42,6 +42,11 @@ struct TrainOptions {
   double label_smoothing = 0.0;    // in [0, 1)
   bool augment = false;            // random crop (padding 4) and horizontal flip, for CIFAR
   uint64_t seed = 0;               // data order, augmentation and dropout (sub-seeds by name)
+  // Data-parallel runs (dist::world_size() > 1): each rank normalises with its own batch's
+  // statistics, as PyTorch's DistributedDataParallel without SyncBatchNorm. When true, the
+  // batch-norm running statistics are averaged over the ranks after every epoch, so the model
+  // written and evaluated is every rank's; when false, rank 0's own are kept. No effect in one process.
+  bool average_batch_norm_stats = true;
   // Affect only speed:
   int64_t eval_batch_size = 1000;
   // Checkpoints: a model file written atomically at the end, and after every epoch when

@@ -1,0 +1,105 @@
+#include "local_ranks.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "mipp/util/error.h"
+
+namespace mipp::cli {
+
+namespace {
+
+// This process's arguments as the kernel recorded them (argv[0] included).
+std::vector<std::string> own_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  size_t start = 0;
+  while (start < all.size()) {
+    const size_t end = all.find('\0', start);
+    args.push_back(all.substr(start, end - start));
+    start = end == std::string::npos ? all.size() : end + 1;
+  }
+  MIPP_CHECK(!args.empty(), kIo, "--nproc: cannot read this process's command line from /proc/self/cmdline");
+  return args;
+}
+
+// A TCP port on the loopback interface that nothing listens on now (rank 0 binds it next).
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  MIPP_CHECK(fd >= 0, kIo, "--nproc: cannot open a socket to find a free port");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  MIPP_CHECK(ok, kIo, "--nproc: cannot bind a loopback port for the ranks' store");
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+int run_local_ranks(int nproc) {
+  const std::vector<std::string> args = own_command_line();
+  const std::string port = std::to_string(free_port());
+  // Ctrl-C goes to every rank; this process only waits and reports their exit codes.
+  struct sigaction ignore {}, previous{};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ignore, &previous);
+
+  std::vector<pid_t> ranks;
+  for (int r = 0; r < nproc; ++r) {
+    const pid_t pid = fork();
+    MIPP_CHECK(pid >= 0, kIo, "--nproc: cannot start rank {} (fork failed)", r);
+    if (pid == 0) {
+      sigaction(SIGINT, &previous, nullptr);
+      setenv("RANK", std::to_string(r).c_str(), 1);
+      setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
+      setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+      setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+      setenv("MASTER_ADDR", "127.0.0.1", 1);
+      setenv("MASTER_PORT", port.c_str(), 1);
+      std::vector<char*> argv;
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv("/proc/self/exe", argv.data());
+      std::fprintf(stderr, "mipp: error: --nproc: cannot start rank %d (exec failed)\n", r);
+      _exit(3);
+    }
+    ranks.push_back(pid);
+  }
+
+  int result = 0;
+  size_t running = ranks.size();
+  while (running > 0) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    --running;
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code != 0 && result == 0) {
+      result = code;
+      for (pid_t other : ranks) {
+        if (other != pid) kill(other, SIGTERM);
+      }
+    }
+  }
+  sigaction(SIGINT, &previous, nullptr);
+  return result;
+}
+
+}  // namespace mipp::cli

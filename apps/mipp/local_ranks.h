@@ -1,0 +1,13 @@
+// `mipp train --nproc N`: the same command as N local ranks of a data-parallel run, as
+// `torchrun --no-python --nproc-per-node N mipp train ...` would start them, without torchrun.
+#pragma once
+
+namespace mipp::cli {
+
+// Starts this process's own command line N times, each with RANK, LOCAL_RANK, WORLD_SIZE,
+// LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in its environment, and waits.
+// When a rank fails, the others are stopped (SIGTERM). Returns the exit code of the first rank
+// that failed, else 0. Ctrl-C reaches every rank (same process group); this process waits for them.
+int run_local_ranks(int nproc);
+
+}  // namespace mipp::cli

@@ -1,0 +1,59 @@
+// Data-parallel runs: several processes (ranks), each with its share of the data, joined by one of
+// torch.distributed's c10d process groups — Gloo between CPU processes, the same as PyTorch's own
+// `torch.distributed.init_process_group("gloo")` — so mipp runs under PyTorch's launcher:
+//
+//   torchrun --no-python --nproc-per-node 2 mipp train --model lenet5 --out m.pt
+//
+// torchrun (or `mipp train --nproc N`, or a cluster scheduler) describes each rank in environment
+// variables; init() joins the group they name. Like torch.distributed's default group, the group is
+// process-wide: a process takes part in one run. Without init() every function here behaves as a
+// run of one process (rank 0 of 1), so single-process code needs no branches.
+//
+// Collectives block until every rank has called them; a rank that dies or stalls makes the others'
+// next collective fail with Error(kIo) within the timeout given to init(), never hang.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+namespace mipp::dist {
+
+// A rank's place in the run, as the launcher wrote it in the environment.
+struct Launch {
+  int rank = 0;                // RANK
+  int world_size = 1;          // WORLD_SIZE
+  int local_rank = 0;          // LOCAL_RANK: the rank on this machine (picks its GPU)
+  std::string master_addr;     // MASTER_ADDR: the host of rank 0's store
+  int master_port = 0;         // MASTER_PORT
+  // TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent already serves the store on MASTER_PORT and
+  // every rank is its client; otherwise rank 0 serves it. TORCHELASTIC_RESTART_COUNT keys a restart.
+  bool agent_store = false;
+  int restart_count = 0;
+};
+
+// The launch the environment describes, or nullopt when it names none (no RANK, no WORLD_SIZE).
+// Throws Error(kInvalidArgument) naming the variable when it is incomplete or malformed.
+std::optional<Launch> launch_from_environment();
+
+// Joins the run's process group. `timeout` bounds every collective: a peer that does not answer
+// within it fails the collective. Throws Error(kIo) when the store or a peer cannot be reached.
+void init(const Launch& launch, c10::Device device, std::chrono::milliseconds timeout);
+bool initialized();
+
+int rank();        // 0 without init()
+int world_size();  // 1 without init()
+bool is_main();    // rank() == 0: the rank that writes files and progress
+
+// Sums each tensor across ranks, in place (a no-op in a run of one). The tensors must be dense and
+// contiguous; on return every rank holds the same sums.
+void all_reduce_sum(std::vector<at::Tensor>& tensors);
+void all_reduce_sum(at::Tensor& tensor);
+// Waits until every rank has reached it.
+void barrier();
+
+}  // namespace mipp::dist
