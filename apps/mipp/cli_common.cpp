@@ -69,7 +69,8 @@ int apply_global_options(const GlobalOptions& global, bool data_parallel) {
 
   resolved_device = util::resolve_device(global.device);
   if (parallel && resolved_device.is_cuda() && (global.device == "auto" || global.device == "cuda")) {
-    resolved_device = util::resolve_device(fmt::format("cuda:{}", launch->local_rank));
+    // One GPU per local rank; more ranks than GPUs share them round-robin (Gloo allows that).
+    resolved_device = util::resolve_device(fmt::format("cuda:{}", launch->local_rank % util::gpu_count()));
   }
   if (global.device == "auto" && resolved_device.is_cuda() && (!launch || launch->rank == 0)) {
     std::cerr << "mipp: --device auto: using " << util::describe_device(resolved_device) << "\n";

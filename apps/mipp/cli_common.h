@@ -44,7 +44,7 @@ void add_global_options(CLI::App& app, GlobalOptions& global);
 // global generator with --seed and resolves --device (run_device()). When the environment
 // describes a data-parallel launch (torchrun), joins it if the command runs data-parallel
 // (`data_parallel`), and refuses it otherwise. In a launch, --threads 0 means this machine's
-// threads divided among its ranks, and --device auto/cuda means the GPU numbered LOCAL_RANK.
+// threads divided among its ranks, and --device auto/cuda means the GPU numbered LOCAL_RANK (modulo the GPUs present).
 int apply_global_options(const GlobalOptions& global, bool data_parallel = false);
 
 // The device --device resolved to; the CPU before apply_global_options.

@@ -44,6 +44,7 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   bench::BenchRunOptions run;
   run.out_dir = opt.out;
   run.threads = threads;
+  run.device = run_device();
   run.command = command;
   run.render_plots = !opt.no_plots;
   run.run_cells = !opt.report_only;

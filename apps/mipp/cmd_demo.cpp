@@ -45,7 +45,9 @@ struct Contender {
 train::EvalResult save_and_check(const io::Model& model, const std::string& path, const data::Dataset& test,
                                  const train::EvalResult& expected) {
   io::save_model(path, model.network, model.metadata);
-  const train::EvalResult reloaded = train::evaluate(io::load_model(path).network, test);
+  graph::Network reloaded_network = io::load_model(path).network;
+  reloaded_network.to(model.network.device());  // the same kernels as `expected`, so equal to the bit
+  const train::EvalResult reloaded = train::evaluate(reloaded_network, test);
   if (reloaded.top1 != expected.top1 || reloaded.loss != expected.loss) {  // a bug in io::, not bad input
     throw std::logic_error(fmt::format("{}: the reloaded model scores {} instead of {}", path, reloaded.top1,
                                        expected.top1));
@@ -70,6 +72,7 @@ void run_demo(const DemoOptions& opt, const GlobalOptions& global) {
   spec.seed = global.seed;
   const models::ModelSpec resolved = models::resolve(spec);
   io::Model model{models::build_model(resolved), fresh_metadata(resolved), {}};
+  model.network.to(run_device());
   step(1, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data = pipeline::prepare_data(opt.data, model.network.input_shape(), {});
   model.metadata.normalization = data.normalization;

@@ -38,7 +38,10 @@ void add_latency_command(CLI::App& app, GlobalOptions& global) {
   cmd->callback([opt, &global] {
     const int threads = apply_global_options(global);
     std::vector<io::Model> models;
-    for (const std::string& f : opt->files) models.push_back(load_model_file(f, opt->input_shape));
+    for (const std::string& f : opt->files) {
+      models.push_back(load_model_file(f, opt->input_shape));
+      models.back().network.to(run_device());
+    }
     nlohmann::json results = nlohmann::json::array();
     for (int64_t batch : parse_int_list(opt->batches, "--batch")) {
       report::LatencyOptions lo = opt->latency;

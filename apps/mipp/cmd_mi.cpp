@@ -59,8 +59,9 @@ nlohmann::json full_options(const MiOptions& opt, const GlobalOptions& global) {
   return o;
 }
 
+// The columns, on the --device the estimator works on.
 at::Tensor columns(const data::CsvTable& table, const std::vector<int64_t>& index) {
-  return table.values.index_select(1, at::tensor(index, at::kLong));
+  return table.values.index_select(1, at::tensor(index, at::kLong)).to(run_device());
 }
 
 std::vector<std::string> names_of(const data::CsvTable& table, const std::vector<int64_t>& index) {

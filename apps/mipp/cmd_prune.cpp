@@ -8,6 +8,8 @@
 
 #include "commands.h"
 #include "event_sinks.h"
+#include "local_ranks.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/data/readers.h"
 #include "mipp/pipeline/prune_model.h"
 #include "mipp/prune/method.h"
@@ -34,6 +36,7 @@ struct PruneCommandOptions {
   std::string out;
   std::string report_path;
   bool json = false;
+  int nproc = 1;
 };
 
 nlohmann::json parse_json(const std::string& text, const std::string& what) {
@@ -121,7 +124,8 @@ void print_summary(const pipeline::PruneResult& r, const std::string& out) {
 }
 
 void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
-  const int threads = apply_global_options(global);
+  start_local_ranks_if_asked(opt.nproc, /*batch_size=*/0);
+  const int threads = apply_global_options(global, /*data_parallel=*/true);
   opt.prune.method_options = parse_json(opt.method_options, "--method-options");
   if (opt.confidence != 0 || !opt.estimator.empty()) {
     MIPP_CHECK(opt.prune.method == "mipp", kInvalidArgument, "--confidence and --estimator are options of --method mipp");
@@ -139,11 +143,15 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   if (opt.calib_samples == 0) opt.calib_samples = method->default_calibration_samples();
   MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
   if (opt.prune.checkpoint_path.empty()) opt.prune.checkpoint_path = opt.out + ".checkpoint.jsonl";
+  // Data-parallel: every rank takes the same decisions and keeps its own record of them, so that
+  // each can resume (rank 0's is the usual file).
+  if (!dist::is_main()) opt.prune.checkpoint_path += fmt::format(".rank{}", dist::rank());
   MIPP_CHECK(!opt.prune.resume || std::filesystem::exists(opt.prune.checkpoint_path), kNotFound,
              "--resume: no checkpoint {} to resume from", opt.prune.checkpoint_path);
 
   io::Model model = load_or_build(opt.source, global);
-  auto sink = make_event_sink(global.log_format, global.quiet);
+  model.network.to(run_device());
+  auto sink = make_event_sink(global.log_format, global.quiet || !dist::is_main());
   if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
   const bool needs_calibration = method->needs_data() || opt.prune.reweight || opt.prune.recalibrate_bn;
   const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);
@@ -170,8 +178,9 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
                                         e.what(), opt.prune.checkpoint_path));
     }
   }();
-  io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
+  if (dist::is_main()) io::save_model(opt.out, result.pruned.network, result.pruned.metadata);  // rank 0 writes
   std::filesystem::remove(opt.prune.checkpoint_path);  // the run is complete
+  if (!dist::is_main()) return;
   nlohmann::json report = result.report;
   report["model"] = opt.source.file.empty() ? opt.source.zoo_name : opt.source.file;
   report["out"] = opt.out;
@@ -239,6 +248,11 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--report", opt->report_path, "write the JSON report to this file");
   cmd->add_flag("--json", opt->json, "print the JSON report on stdout");
   cmd->add_flag("--list-methods", opt->list_methods, "list the methods and exit");
+  cmd->add_option("--nproc", opt->nproc,
+                  "data-parallel calibration: N local ranks share the calibration forward passes (mipp, "
+                  "submodular, thinet, --reweight); the same as torchrun --no-python --nproc-per-node N mipp ...")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   cmd->callback([opt, cmd, &global] {
     if (opt->list_methods) {
       for (const prune::MethodInfo& m : prune::method_list()) std::cout << fmt::format("{:<12} {}\n", m.name, m.description);

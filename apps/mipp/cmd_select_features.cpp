@@ -27,6 +27,7 @@ void run_select_features(SelectFeaturesOptions opt, const GlobalOptions& global)
   if (opt.sparsity >= 0) opt.selection.sparsity = opt.sparsity;
   MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
   io::Model model = load_or_build(opt.source, global);
+  model.network.to(run_device());
   if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
   MIPP_CHECK(!opt.data.dataset.empty(), kInvalidArgument, "select-features needs --dataset (the model names none)");
   opt.data.seed = global.seed;

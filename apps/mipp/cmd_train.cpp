@@ -26,16 +26,7 @@ struct TrainCommandOptions {
 };
 
 void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
-  const std::optional<dist::Launch> launch = dist::launch_from_environment();
-  if (opt.nproc > 1 && !launch) {
-    MIPP_CHECK(opt.train.batch_size % opt.nproc == 0, kInvalidArgument,
-               "--batch-size {}: --nproc {} splits every batch evenly; use a multiple of {}", opt.train.batch_size,
-               opt.nproc, opt.nproc);
-    throw ExitRequest{run_local_ranks(opt.nproc)};
-  }
-  MIPP_CHECK(opt.nproc == 1 || !launch || launch->world_size == opt.nproc, kInvalidArgument,
-             "--nproc {}: the launcher started {} ranks (WORLD_SIZE); leave --nproc out under torchrun", opt.nproc,
-             launch ? launch->world_size : 1);
+  start_local_ranks_if_asked(opt.nproc, opt.train.batch_size);
   const int threads = apply_global_options(global, /*data_parallel=*/true);
   opt.train.average_batch_norm_stats = !opt.local_batch_norm_stats;
   if (!opt.milestones.empty()) {

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "cli_common.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/util/error.h"
 
 namespace mipp::cli {
@@ -94,12 +96,28 @@ int run_local_ranks(int nproc) {
     if (code != 0 && result == 0) {
       result = code;
       for (pid_t other : ranks) {
-        if (other != pid) kill(other, SIGTERM);
+        if (other == pid) continue;
+        kill(other, SIGTERM);
+        kill(other, SIGCONT);  // a stopped rank acts on SIGTERM only once it runs again
       }
     }
   }
   sigaction(SIGINT, &previous, nullptr);
   return result;
+}
+
+int start_local_ranks_if_asked(int nproc, int64_t batch_size) {
+  // Everything that can be checked alone is checked before ranks start or join.
+  const std::optional<dist::Launch> launch = dist::launch_from_environment();
+  MIPP_CHECK(nproc == 1 || !launch || launch->world_size == nproc, kInvalidArgument,
+             "--nproc {}: the launcher started {} ranks (WORLD_SIZE); leave --nproc out under torchrun", nproc,
+             launch ? launch->world_size : 1);
+  const int ranks = launch ? launch->world_size : nproc;
+  MIPP_CHECK(batch_size % ranks == 0, kInvalidArgument,
+             "--batch-size {}: a data-parallel run of {} ranks splits every batch evenly; use a multiple of {}",
+             batch_size, ranks, ranks);
+  if (nproc > 1 && !launch) throw ExitRequest{run_local_ranks(nproc)};
+  return ranks;
 }
 
 }  // namespace mipp::cli

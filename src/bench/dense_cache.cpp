@@ -18,8 +18,15 @@ namespace mipp::bench {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-DenseCache::DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink)
-    : dir_(std::move(dir)), config_(config), sink_(sink) {}
+DenseCache::DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device)
+    : dir_(std::move(dir)), config_(config), sink_(sink), device_(device) {}
+
+namespace {
+io::Model on_device(io::Model model, c10::Device device) {
+  model.network.to(device);
+  return model;
+}
+}  // namespace
 
 std::string DenseCache::path(size_t m, uint64_t seed, const std::string& suffix) const {
   return (fs::path(dir_) / fmt::format("{}-seed{}-{}", file_safe(config_.models.at(m).label), seed, suffix)).string();
@@ -27,7 +34,7 @@ std::string DenseCache::path(size_t m, uint64_t seed, const std::string& suffix)
 
 io::Model DenseCache::initial(size_t m, uint64_t seed, const pipeline::PreparedData& data) {
   const std::string file = path(m, seed, "init.pt");
-  if (fs::exists(file)) return io::load_model(file);
+  if (fs::exists(file)) return on_device(io::load_model(file), device_);
   const ModelConfig& mc = config_.models.at(m);
   io::Model model = [&] {
     if (!mc.file.empty()) {
@@ -47,7 +54,7 @@ io::Model DenseCache::initial(size_t m, uint64_t seed, const pipeline::PreparedD
   model.metadata.normalization = data.normalization;
   model.metadata.history = json::array({{{"action", "init"}, {"seed", seed}, {"mipp_version", util::mipp_version()}}});
   io::save_model(file, model.network, model.metadata);
-  return model;
+  return on_device(std::move(model), device_);
 }
 
 const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::PreparedData& data) {
@@ -57,9 +64,11 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
   const ModelConfig& mc = config_.models.at(m);
   const std::string model_file = path(m, seed, "dense.pt"), record_file = path(m, seed, "dense.json");
   try {
-    if (fs::exists(record_file)) return trained_.insert_or_assign(id, io::load_model(model_file)).first->second;
+    if (fs::exists(record_file)) {
+      return trained_.insert_or_assign(id, on_device(io::load_model(model_file), device_)).first->second;
+    }
     double train_seconds = 0;
-    io::Model model = mc.file.empty() ? initial(m, seed, data) : io::load_model(mc.file);
+    io::Model model = mc.file.empty() ? initial(m, seed, data) : on_device(io::load_model(mc.file), device_);
     if (mc.file.empty()) {
       train::TrainOptions t = config_.train;
       t.seed = seed;

@@ -21,8 +21,9 @@ namespace mipp::bench {
 
 class DenseCache {
  public:
-  // REQUIRES: `dir` exists; `config` outlives the cache.
-  DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink);
+  // REQUIRES: `dir` exists; `config` outlives the cache. Models are returned on `device` (files
+  // hold CPU tensors, so a cache moves between machines).
+  DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device);
 
   // The initial weights of model `m` for `seed`, normalisation set from `data`.
   io::Model initial(size_t m, uint64_t seed, const pipeline::PreparedData& data);
@@ -40,6 +41,7 @@ class DenseCache {
   std::string dir_;
   const BenchConfig& config_;
   util::EventSink& sink_;
+  c10::Device device_;
   std::map<std::pair<size_t, uint64_t>, io::Model> trained_;
   std::map<std::pair<size_t, uint64_t>, std::string> errors_;
 };

@@ -19,6 +19,7 @@
 #include "mipp/bench/summary.h"
 #include "mipp/io/model_file.h"
 #include "mipp/util/atomic_file.h"
+#include "mipp/util/device.h"
 #include "mipp/util/error.h"
 
 namespace mipp::bench {
@@ -221,9 +222,11 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   sink.message(util::LogLevel::kInfo, fmt::format("loading {}", config.data.dataset));
   const DataByModel data(config);
   // A report-only call states the environment of the last run that ran cells, and adds no run.
-  const json environment = options.run_cells || manifest["runs"].empty()
-                               ? run_environment(options.threads)
-                               : manifest["runs"].back().at("environment");
+  json environment = manifest["runs"].empty() ? json() : manifest["runs"].back().at("environment");
+  if (options.run_cells || manifest["runs"].empty()) {
+    environment = run_environment(options.threads);
+    environment["device"] = util::describe_device(options.device);
+  }
   if (options.run_cells) {
     json run = {{"started_utc", utc_now()},
                 {"environment", environment},
@@ -240,7 +243,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
                                                     outcome.cells_skipped, selected.size()));
   }
 
-  DenseCache dense((dir / "cache").string(), config, sink);
+  DenseCache dense((dir / "cache").string(), config, sink, options.device);
   TimeLeft time_left;
   size_t done = outcome.cells_skipped;
   for (size_t i = 0; i < selected.size() && options.run_cells; ++i) {

@@ -4,6 +4,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <ATen/ops/cat.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/zeros.h>
+
 #include <charconv>
 #include <cstdlib>
 
@@ -140,6 +144,36 @@ void all_reduce_sum(at::Tensor& tensor) {
 void barrier() {
   if (world_size() == 1) return;
   run_collectives("barrier", [&](c10d::Backend& b) { return std::vector<c10::intrusive_ptr<c10d::Work>>{b.barrier()}; });
+}
+
+Share my_share(int64_t n) {
+  const int64_t ranks = world_size(), r = rank();
+  const int64_t first = n * r / ranks;
+  return {first, n * (r + 1) / ranks - first};
+}
+
+at::Tensor all_gather_rows(const at::Tensor& rows) {
+  const int ranks = world_size();
+  if (ranks == 1) return rows;
+  // Collectives move equal sizes: share the row counts, pad every part to the largest, trim after.
+  at::Tensor counts = at::zeros({ranks}, at::kLong);
+  counts[rank()] = rows.size(0);
+  all_reduce_sum(counts);
+  const int64_t most = counts.max().item<int64_t>();
+  std::vector<int64_t> padded_sizes = rows.sizes().vec();
+  padded_sizes[0] = most;
+  at::Tensor padded = at::zeros(padded_sizes, rows.options());
+  padded.narrow(0, 0, rows.size(0)).copy_(rows);
+  padded = padded.contiguous();
+  std::vector<std::vector<at::Tensor>> outputs(1);
+  for (int r = 0; r < ranks; ++r) outputs[0].push_back(at::empty_like(padded));
+  std::vector<at::Tensor> input{padded};
+  run_collectives("all-gather", [&](c10d::Backend& b) {
+    return std::vector<c10::intrusive_ptr<c10d::Work>>{b.allgather(outputs, input)};
+  });
+  std::vector<at::Tensor> parts;
+  for (int r = 0; r < ranks; ++r) parts.push_back(outputs[0][r].narrow(0, 0, counts[r].item<int64_t>()));
+  return at::cat(parts);
 }
 
 }  // namespace mipp::dist

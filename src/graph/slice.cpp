@@ -39,17 +39,19 @@ std::vector<int64_t> space_units(const Analysis& a) {
   return units;
 }
 
-// Channel positions of a node's output that remain, in order: [kept channels] int64.
+// Channel positions of a node's output that remain, in order: [kept channels] int64 on `device`
+// (that of the tensors they index).
 //   Example: segments {space A at 0, 4 units, span 1}, {space B at 4, 2 units, span 1}; A keeps
 //   {0, 2}, B keeps {1} -> positions {0, 2, 5}.
-at::Tensor kept_positions(const std::vector<LayoutSegment>& layout, const std::vector<std::vector<int64_t>>& kept) {
+at::Tensor kept_positions(const std::vector<LayoutSegment>& layout, const std::vector<std::vector<int64_t>>& kept,
+                          c10::Device device) {
   std::vector<int64_t> pos;
   for (const LayoutSegment& seg : layout) {
     for (int64_t u : kept[seg.space]) {
       for (int64_t k = 0; k < seg.span; ++k) pos.push_back(seg.offset + u * seg.span + k);
     }
   }
-  return at::tensor(pos, at::kLong);
+  return at::tensor(pos, at::kLong).to(device);
 }
 
 int64_t kept_count(const std::vector<LayoutSegment>& layout, const std::vector<std::vector<int64_t>>& kept) {
@@ -111,6 +113,7 @@ void validate(const Analysis& analysis, const KeepSets& keep) {
 std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysis, const KeepSets& keep) {
   validate(analysis, keep);
   const auto kept = kept_per_space(analysis, keep, space_units(analysis));
+  const c10::Device device = net.device();  // where forward() applies the masks
   std::map<int, at::Tensor> masks;
   for (int id = 1; id < net.num_nodes(); ++id) {
     const auto& layout = analysis.layouts[id];
@@ -120,8 +123,8 @@ std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysi
       remaining += static_cast<int64_t>(kept[s.space].size()) * s.span;
     }
     if (remaining == channels) continue;
-    at::Tensor mask = at::zeros({channels});
-    mask.index_fill_(0, kept_positions(layout, kept), 1.0);
+    at::Tensor mask = at::zeros({channels}, at::TensorOptions().device(device));
+    mask.index_fill_(0, kept_positions(layout, kept, device), 1.0);
     masks[id] = mask;
   }
   return masks;
@@ -131,12 +134,15 @@ Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep
   validate(analysis, keep);
   const auto kept = kept_per_space(analysis, keep, space_units(analysis));
   at::NoGradGuard no_grad;
+  // The positions index the network's tensors, so they go to its device; the sliced copies stay
+  // there, so the result is on the same device as `net`.
+  const c10::Device device = net.device();
   Network out(net.input_shape());
   for (int id = 1; id < net.num_nodes(); ++id) {
     const Node& node = net.node(id);
     const at::Tensor in_idx =
-        node.inputs.empty() ? at::Tensor() : kept_positions(analysis.layouts[node.inputs.front()], kept);
-    const at::Tensor out_idx = kept_positions(analysis.layouts[id], kept);
+        node.inputs.empty() ? at::Tensor() : kept_positions(analysis.layouts[node.inputs.front()], kept, device);
+    const at::Tensor out_idx = kept_positions(analysis.layouts[id], kept, device);
     const Op op = resized_op(node.op, in_idx.defined() ? in_idx.numel() : 0, out_idx.numel());
     // Producers lose rows (dim 0) and consumers columns (dim 1); per-channel tensors lose entries.
     std::map<std::string, at::Tensor> tensors;

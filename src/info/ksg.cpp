@@ -102,6 +102,9 @@ class KsgEstimator final : public Estimator {
   int64_t tile_bytes() const { return o_.tile_mib << 20; }
 
   Prepared prepare(const at::Tensor& x, const at::Tensor& y, const at::Tensor& z) const {
+    // check_inputs copies the inputs to the CPU (from any device), and everything after stays
+    // there: the neighbour searches (k-d trees, brute-force tiles) are CPU code reading raw
+    // pointers, and the noise and permutations come from CPU generators.
     const CheckedInputs in = check_inputs(kName, x, y, z);
     MIPP_CHECK(in.n() > o_.k, kInvalidArgument, "{}: {} samples are too few for k = {}: need n > k", kName, in.n(),
                o_.k);

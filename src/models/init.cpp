@@ -24,6 +24,9 @@ void fill_default_uniform(at::Tensor& t, int64_t fan_in, at::Generator& gen) {
 
 void initialize(graph::Network& net, uint64_t seed) {
   at::NoGradGuard no_grad;
+  // Drawn on the CPU, so a seed gives the same weights on every device.
+  const c10::Device device = net.device();
+  net.to(c10::Device(c10::kCPU));
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(util::derive_seed(seed, "init"));
   for (int id = 0; id < net.num_nodes(); ++id) {
     graph::Node& node = net.node(id);
@@ -45,6 +48,7 @@ void initialize(graph::Network& net, uint64_t seed) {
       node.buffers.at("running_var").fill_(1.0);
     }
   }
+  net.to(device);
 }
 
 }  // namespace mipp::models

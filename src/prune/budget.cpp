@@ -19,11 +19,15 @@ namespace {
 using graph::Analysis;
 using graph::KeepSets;
 
+// A group's scores as float64 on the CPU, for reading element by element (scores may come from
+// the device).
+at::Tensor host_scores(const at::Tensor& scores) { return scores.to(at::kCPU, at::kDouble).contiguous(); }
+
 // Per group, its units from most to least important: score descending, then lower index first.
 std::vector<std::vector<int64_t>> rank_units(const Analysis& a, const std::vector<at::Tensor>& scores) {
   std::vector<std::vector<int64_t>> order(a.groups.size());
   for (const graph::Group& g : a.groups) {
-    const at::Tensor s = scores[g.id].to(at::kDouble).contiguous();
+    const at::Tensor s = host_scores(scores[g.id]);
     const double* v = s.data_ptr<double>();
     order[g.id].resize(g.size);
     std::iota(order[g.id].begin(), order[g.id].end(), 0);
@@ -182,7 +186,7 @@ Selection select_units(const graph::Network& net, const Analysis& analysis, cons
     };
     std::vector<Candidate> candidates;
     for (const graph::Group& g : groups) {
-      const at::Tensor s = scores[g.id].to(at::kDouble).contiguous();
+      const at::Tensor s = host_scores(scores[g.id]);
       for (int64_t r = floors[g.id]; r < g.size; ++r) {
         candidates.push_back({s.data_ptr<double>()[order[g.id][r]], g.id, r});
       }

@@ -34,9 +34,10 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   double loss_sum = 0;
   int64_t top1 = 0, top5 = 0;
   const int64_t k = std::min<int64_t>(5, classes);
-  const int64_t ranks = dist::world_size(), rank = dist::rank();
-  const int64_t first = d.size() * rank / ranks, end = d.size() * (rank + 1) / ranks;  // this rank's share
-  for (int64_t start = first; start < end; start += batch_size) {
+  const int64_t ranks = dist::world_size();
+  const dist::Share share = dist::my_share(d.size());
+  const int64_t end = share.first + share.count;
+  for (int64_t start = share.first; start < end; start += batch_size) {
     const int64_t n = std::min(batch_size, end - start);
     const at::Tensor x = d.inputs.narrow(0, start, n);
     const at::Tensor logits = graph::forward(net, x).output;

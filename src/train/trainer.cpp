@@ -123,14 +123,6 @@ std::string per_rank(const std::string& stage) {
   return dist::world_size() == 1 ? stage : fmt::format("{}/rank{}", stage, dist::rank());
 }
 
-// The rows of a global batch [begin, begin + count) that this rank computes: contiguous, as even as
-// possible; a rank may get none in a last batch smaller than the world.
-std::pair<int64_t, int64_t> my_share(int64_t begin, int64_t count) {
-  const int64_t ranks = dist::world_size(), r = dist::rank();
-  const int64_t from = count * r / ranks, to = count * (r + 1) / ranks;
-  return {begin + from, to - from};
-}
-
 // Sums the gradients of all ranks (each rank's loss is already divided by the global batch size,
 // so the sum is the gradient of the global batch's mean loss), plus `extra` (per-batch counters),
 // in buckets of about 25 MiB as PyTorch's DistributedDataParallel: one collective per bucket
@@ -229,7 +221,8 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     int64_t correct = 0;
     for (int64_t b = 0; b < batches; ++b) {
       const int64_t global_count = std::min(options.batch_size, n - b * options.batch_size);
-      const auto [begin, count] = my_share(b * options.batch_size, global_count);
+      const dist::Share share = dist::my_share(global_count);  // this rank's rows of the global batch
+      const int64_t begin = b * options.batch_size + share.first, count = share.count;
       optimizer->zero_grad();
       double batch_loss_sum = 0;  // this rank's rows
       int64_t batch_correct = 0;

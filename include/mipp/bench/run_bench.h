@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <c10/core/Device.h>
+
 #include "mipp/bench/config.h"
 #include "mipp/util/events.h"
 
@@ -26,6 +28,7 @@ namespace mipp::bench {
 struct BenchRunOptions {
   std::string out_dir;        // created when missing
   int threads = 1;            // LibTorch intra-op threads in effect (the caller sets them), for the manifest
+  c10::Device device{c10::kCPU};  // where models are trained, pruned and measured
   std::string command;        // the command line, quoted in summary.md
   bool render_plots = true;   // false: write the gnuplot scripts only
   bool run_cells = true;      // false: only rewrite the outputs from the cells finished so far

@@ -56,4 +56,17 @@ void all_reduce_sum(at::Tensor& tensor);
 // Waits until every rank has reached it.
 void barrier();
 
+// This rank's contiguous share [first, first + count) of `n` items split as evenly as possible in
+// rank order (a rank may get none when n < world_size()); all of them in a run of one. Shares in
+// rank order tile [0, n), so gathering per-share results in rank order restores the item order.
+struct Share {
+  int64_t first = 0;
+  int64_t count = 0;
+};
+Share my_share(int64_t n);
+
+// Every rank's `rows` (a tensor [r_i, ...], r_i may differ and be 0; trailing sizes and dtype
+// equal) concatenated along dimension 0 in rank order; `rows` itself in a run of one.
+at::Tensor all_gather_rows(const at::Tensor& rows);
+
 }  // namespace mipp::dist

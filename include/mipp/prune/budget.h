@@ -50,8 +50,8 @@ int64_t unit_floor(const graph::Group& g, const Budget& b);
 // n rounded up to a multiple of `multiple`, at most `cap`.
 int64_t round_up(int64_t n, int64_t multiple, int64_t cap);
 
-// Keeps, per the budget, the highest-scored units. scores[g]: [size of group g], higher = more
-// important; ties broken by unit index (lower index kept first) so results are deterministic.
+// Keeps, per the budget, the highest-scored units. scores[g]: [size of group g] on any device,
+// higher = more important; ties broken by unit index (lower index kept first) so results are deterministic.
 // Throws Error(kInvalidArgument) before any work when the budget is infeasible (names the most
 // that can be reached), a score tensor has the wrong size, or a score is NaN (names the group).
 Selection select_units(const graph::Network& net, const graph::Analysis& analysis,

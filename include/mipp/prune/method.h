@@ -25,9 +25,11 @@ namespace mipp::prune {
 
 // Everything a method may use. Randomness comes from `seed` only.
 struct MethodInputs {
+  // On its device (net.device()): tensors a method feeds to graph::forward as parameters or masks
+  // go there too, and so do labels that meet its outputs.
   const graph::Network& net;
   const graph::Analysis& analysis;
-  const data::Dataset* calibration;  // null for data-free runs; labels may be undefined
+  const data::Dataset* calibration;  // on the host; null for data-free runs; labels may be undefined
   uint64_t seed;
   util::EventSink& sink;
   // Where a long-running method saves its decisions as it goes (empty: it does not), and whether
@@ -50,7 +52,7 @@ class Method {
   virtual int64_t default_calibration_samples() const { return 512; }
   // Labelled verification samples it needs in MethodInputs::verification (0: none).
   virtual int64_t verification_samples() const { return 0; }
-  // scores[g]: float [size of group g], one per unit, higher = more important.
+  // scores[g]: float [size of group g] on the CPU, one per unit, higher = more important.
   virtual std::vector<at::Tensor> score(const MethodInputs& in) = 0;
   // Keep-sets under `budget`. The default scores the units and calls select_units(), so every
   // scoring method selects the same way; methods that decide keep-sets themselves (mipp) override

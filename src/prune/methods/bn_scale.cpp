@@ -16,9 +16,11 @@ class BnScaleMethod : public Method {
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
     at::NoGradGuard no_grad;
+    // Summed where the batch-norms are; the scores go back to the CPU.
+    const at::TensorOptions options = at::TensorOptions(at::kDouble).device(in.net.device());
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = at::zeros({g.size}, at::kDouble);
+      at::Tensor s = at::zeros({g.size}, options);
       int batch_norms = 0;
       for (const graph::ChannelSlice& c : g.per_channel) {
         const graph::Node& node = in.net.node(c.node);
@@ -30,7 +32,7 @@ class BnScaleMethod : public Method {
       }
       MIPP_CHECK(batch_norms > 0, kInvalidArgument,
                  "method bn-scale: group {} has no batch-norm to read gamma from (use magnitude)", g.name);
-      scores.push_back(s);
+      scores.push_back(s.cpu());
     }
     return scores;
   }

@@ -9,10 +9,12 @@ namespace mipp::prune {
 void for_each_batch(const MethodInputs& in, int64_t batch_size,
                     const std::function<void(const at::Tensor& x, const at::Tensor& y)>& fn) {
   const data::Dataset& d = *in.calibration;
+  const c10::Device device = in.net.device();
   const int64_t batches = (d.size() + batch_size - 1) / batch_size;
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t start = b * batch_size, n = std::min(batch_size, d.size() - start);
-    fn(d.inputs.narrow(0, start, n), d.labels.defined() ? d.labels.narrow(0, start, n) : at::Tensor());
+    fn(d.inputs.narrow(0, start, n).to(device),
+       d.labels.defined() ? d.labels.narrow(0, start, n).to(device) : at::Tensor());
     in.sink.progress(b + 1, batches);
   }
 }

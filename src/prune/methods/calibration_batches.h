@@ -13,8 +13,9 @@
 
 namespace mipp::prune {
 
-// The calibration set in batches of `batch_size` (the last may be smaller), in order; y is
-// undefined when the set has no labels. Reports progress to in.sink.
+// The calibration set in batches of `batch_size` (the last may be smaller), in order, moved to the
+// network's device (where y meets the outputs in a loss); y is undefined when the set has no
+// labels. Reports progress to in.sink.
 // REQUIRES: in.calibration.
 void for_each_batch(const MethodInputs& in, int64_t batch_size,
                     const std::function<void(const at::Tensor& x, const at::Tensor& y)>& fn);

@@ -34,8 +34,11 @@ class GraspMethod : public Method {
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
     const data::Dataset& d = *in.calibration;
+    // Picked on the host, where the calibration set is; moved once to the network's device, where
+    // both passes use them (y meets the outputs in the loss).
+    const c10::Device device = in.net.device();
     const at::Tensor idx = per_class_indices(d);
-    const at::Tensor x = d.inputs.index_select(0, idx), y = d.labels.index_select(0, idx);
+    const at::Tensor x = d.inputs.index_select(0, idx).to(device), y = d.labels.index_select(0, idx).to(device);
 
     std::unordered_map<std::string, at::Tensor> params;
     std::vector<at::Tensor> weights;  // the conv and linear weights H and g range over
@@ -64,13 +67,13 @@ class GraspMethod : public Method {
 
     std::vector<at::Tensor> scores;
     for (const graph::Group& group : in.analysis.groups) {
-      at::Tensor s = at::zeros({group.size}, at::kDouble);
+      at::Tensor s = at::zeros({group.size}, at::TensorOptions(at::kDouble).device(device));
       for (int p : group.producers) {
         const graph::Node& n = in.net.node(p);
         const at::Tensor theta = params.at(n.name + ".weight").detach();
         s += (theta * hg_by_name.at(n.name)).to(at::kDouble).reshape({group.size, -1}).sum(1);
       }
-      scores.push_back(s);
+      scores.push_back(s.cpu());
     }
     return scores;
   }
@@ -79,7 +82,7 @@ class GraspMethod : public Method {
   // The first samples_per_class samples of each class, in dataset order.
   at::Tensor per_class_indices(const data::Dataset& d) const {
     std::vector<int64_t> taken(d.num_classes, 0), idx;
-    const at::Tensor labels = d.labels.contiguous();
+    const at::Tensor labels = d.labels.cpu().contiguous();
     const int64_t* l = labels.data_ptr<int64_t>();
     for (int64_t i = 0; i < d.size(); ++i) {
       if (taken[l[i]] < samples_per_class_) {

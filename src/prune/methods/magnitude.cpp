@@ -18,15 +18,17 @@ class MagnitudeMethod : public Method {
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
     at::NoGradGuard no_grad;
+    // Summed where the weights are; the scores go back to the CPU.
+    const at::TensorOptions options = at::TensorOptions(at::kDouble).device(in.net.device());
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = at::zeros({g.size}, at::kDouble);
+      at::Tensor s = at::zeros({g.size}, options);
       for (int p : g.producers) {
         // weight [units, ...]: the norm of each unit's row (a conv filter or a neuron's fan-in).
         const at::Tensor w = in.net.node(p).params.at("weight").to(at::kDouble).flatten(1);
         s += norm_ == 1 ? w.abs().sum(1) : w.pow(2).sum(1).sqrt();
       }
-      scores.push_back(s);
+      scores.push_back(s.cpu());
     }
     return scores;
   }

@@ -40,6 +40,7 @@ class ProsprMethod : public Method {
     std::vector<at::Tensor> masks;
     std::map<int, int> producer_group;  // producer node -> group id
     for (const graph::Group& g : in.analysis.groups) {
+      // On the parameters' device and dtype: the masks scale them in w_0.
       masks.push_back(at::ones({g.size}, in.net.named_parameters().front().second.options()).requires_grad_(true));
       for (int p : g.producers) producer_group[p] = g.id;
     }
@@ -67,8 +68,9 @@ class ProsprMethod : public Method {
       opt.training = true;
       opt.update_running_stats = false;
       opt.parameters = &params;
+      // Host batches; the labels meet the outputs on the network's device (forward moves x).
       const at::Tensor x = d.inputs.narrow(0, batch * batch_size_, batch_size_);
-      const at::Tensor y = d.labels.narrow(0, batch * batch_size_, batch_size_);
+      const at::Tensor y = d.labels.narrow(0, batch * batch_size_, batch_size_).to(in.net.device());
       return at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y);
     };
     std::vector<at::Tensor> velocity(w.size());
@@ -83,7 +85,7 @@ class ProsprMethod : public Method {
     }
     const std::vector<at::Tensor> dmask = torch::autograd::grad({loss_at(w, steps_)}, masks);
     std::vector<at::Tensor> scores;
-    for (const at::Tensor& g : dmask) scores.push_back(g.detach().to(at::kDouble).abs());
+    for (const at::Tensor& g : dmask) scores.push_back(g.detach().to(at::kDouble).abs().cpu());
     return scores;
   }
 

@@ -22,7 +22,8 @@ class SnipMethod : public Method {
   }
 
   std::vector<at::Tensor> score(const MethodInputs& in) override {
-    // Gradients flow to substituted copies of the producers' tensors, never to the network's own.
+    // Gradients flow to substituted copies of the producers' tensors, never to the network's own
+    // (clones, so on the network's device; for_each_batch moves the labels there).
     std::unordered_map<std::string, at::Tensor> params;
     for (const graph::Group& g : in.analysis.groups) {
       for (int p : g.producers) {
@@ -37,9 +38,10 @@ class SnipMethod : public Method {
       // Summed over batches: the gradient of the summed loss, as Synaptic-Flow's SNIP accumulates.
       at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
     });
+    const at::TensorOptions options = at::TensorOptions(at::kDouble).device(in.net.device());
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = at::zeros({g.size}, at::kDouble);
+      at::Tensor s = at::zeros({g.size}, options);
       for (int p : g.producers) {
         for (const auto& [key, t] : in.net.node(p).params) {
           const at::Tensor& theta = params.at(in.net.node(p).name + "." + key);
@@ -48,7 +50,7 @@ class SnipMethod : public Method {
           s += abs_of_sum_ ? tg.sum(1) : tg.abs().sum(1);
         }
       }
-      scores.push_back(abs_of_sum_ ? s.abs() : s);
+      scores.push_back((abs_of_sum_ ? s.abs() : s).cpu());
     }
     return scores;
   }

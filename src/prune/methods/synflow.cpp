@@ -35,11 +35,13 @@ class SynflowMethod : public Method {
     opt.parameters = &params;
     std::vector<int64_t> shape = {1};
     shape.insert(shape.end(), linear.input_shape().begin(), linear.input_shape().end());
-    graph::forward(linear, at::ones(shape, at::kDouble), opt).output.sum().backward();
+    // The copy, its parameters and so the scores' sums are on the network's device.
+    const at::TensorOptions options = at::TensorOptions(at::kDouble).device(linear.device());
+    graph::forward(linear, at::ones(shape, options), opt).output.sum().backward();
 
     std::vector<at::Tensor> scores;
     for (const graph::Group& g : in.analysis.groups) {
-      at::Tensor s = at::zeros({g.size}, at::kDouble);
+      at::Tensor s = at::zeros({g.size}, options);
       for (int p : g.producers) {
         for (const auto& [key, t] : linear.node(p).params) {
           const at::Tensor& theta = params.at(linear.node(p).name + "." + key);
@@ -48,7 +50,7 @@ class SynflowMethod : public Method {
       }
       MIPP_CHECK(at::isfinite(s).all().item<bool>(), kNumerical,
                  "method synflow: scores of group {} overflow (a deep network with large weights?)", g.name);
-      scores.push_back(s);
+      scores.push_back(s.cpu());
     }
     return scores;
   }

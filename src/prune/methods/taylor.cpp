@@ -36,22 +36,28 @@ class TaylorMethod : public Method {
   std::vector<at::Tensor> score(const MethodInputs& in) override {
     // One gate of ones per gated node (all its channels); dL/dgate_c = sum over the batch and
     // positions of z_c * dL/dz_c, the first-order change of the loss if channel c were removed.
+    // Gates and scores live on the network's device (for_each_batch moves the labels there).
+    const c10::Device device = in.net.device();
     std::map<int, at::Tensor> gates;
     for (const graph::Group& g : in.analysis.groups) {
       for (const graph::ChannelSlice& c : gate_slices(g, in.net)) {
-        if (!gates.count(c.node)) gates[c.node] = at::ones({in.net.node(c.node).out_shape.front()}).requires_grad_(true);
+        if (!gates.count(c.node)) {
+          gates[c.node] = at::ones({in.net.node(c.node).out_shape.front()}, at::TensorOptions().device(device))
+                              .requires_grad_(true);
+        }
       }
     }
+    const at::TensorOptions options = at::TensorOptions(at::kDouble).device(device);
     graph::ForwardOptions opt;
     opt.masks = gates;
     std::vector<at::Tensor> scores;
-    for (const graph::Group& g : in.analysis.groups) scores.push_back(at::zeros({g.size}, at::kDouble));
+    for (const graph::Group& g : in.analysis.groups) scores.push_back(at::zeros({g.size}, options));
     int64_t batches = 0;
     for_each_batch(in, batch_size_, [&](const at::Tensor& x, const at::Tensor& y) {
       for (auto& [node, gate] : gates) gate.mutable_grad() = at::Tensor();
       at::cross_entropy_loss(graph::forward(in.net, x, opt).output, y).backward();
       for (const graph::Group& g : in.analysis.groups) {
-        at::Tensor per_unit = at::zeros({g.size}, at::kDouble);
+        at::Tensor per_unit = at::zeros({g.size}, options);
         for (const graph::ChannelSlice& c : gate_slices(g, in.net)) {
           // A shared gate of a residual stage sums its blocks' contributions before squaring.
           per_unit += gates.at(c.node).grad().to(at::kDouble).narrow(0, c.offset, g.size * c.span)
@@ -61,7 +67,10 @@ class TaylorMethod : public Method {
       }
       ++batches;
     });
-    for (at::Tensor& s : scores) s /= static_cast<double>(std::max<int64_t>(1, batches));
+    for (at::Tensor& s : scores) {
+      s /= static_cast<double>(std::max<int64_t>(1, batches));
+      s = s.cpu();
+    }
     return scores;
   }
 

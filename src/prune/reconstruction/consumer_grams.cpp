@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
 
@@ -77,7 +78,7 @@ at::Tensor weight_matrix(const graph::Node& consumer) {
   const auto bias = consumer.params.find("bias");
   const at::Tensor b = bias != consumer.params.end() && bias->second.defined()
                            ? bias->second.to(at::kDouble).unsqueeze(1)
-                           : at::zeros({w.size(0), 1}, at::kDouble);
+                           : at::zeros({w.size(0), 1}, w.options());
   return at::cat({w, b}, 1);
 }
 
@@ -100,6 +101,8 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
   at::NoGradGuard no_grad;
   const bool two_networks = &current != &original;
   const at::ScalarType dtype = options.float64 ? at::kDouble : at::kFloat;
+  // The Grams accumulate where the activations are: on the network's device.
+  const c10::Device device = current.device();
   std::vector<ConsumerGrams> grams;
   graph::ForwardOptions forward_options;
   for (int id : consumers) {
@@ -112,7 +115,7 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
     g.columns = g.weight.size(1);
     g.has_bias = node.params.count("bias") > 0 && node.params.at("bias").defined();
     if (node.is<graph::Conv2dOp>()) g.block = node.as<graph::Conv2dOp>().kernel[0] * node.as<graph::Conv2dOp>().kernel[1];
-    g.bb = at::zeros({g.columns, g.columns}, dtype);
+    g.bb = at::zeros({g.columns, g.columns}, at::TensorOptions(dtype).device(device));
     g.ba = two_networks ? at::zeros_like(g.bb) : g.bb;
     g.aa = two_networks ? at::zeros_like(g.bb) : g.bb;
     grams.push_back(g);
@@ -125,18 +128,39 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   const int64_t n = calibration.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  // Data-parallel: this rank's share of the samples; the Grams are sums, all-reduced at the end.
+  const dist::Share share = dist::my_share(n);
   for (int64_t b = 0; b < batches; ++b) {
-    const int64_t start = b * options.batch_size, count = std::min(options.batch_size, n - start);
+    const int64_t batch_start = b * options.batch_size, batch_count = std::min(options.batch_size, n - batch_start);
+    const int64_t start = std::max(batch_start, share.first);
+    const int64_t count = std::min(batch_start + batch_count, share.first + share.count) - start;
+    // Positions are drawn for the whole batch on every rank, so a sample gets the same ones
+    // whatever the world size.
+    std::vector<at::Tensor> batch_positions;
+    for (ConsumerGrams& g : grams) {
+      const graph::Node& node = original.node(g.node);
+      if (!node.is<graph::Conv2dOp>()) {
+        batch_positions.emplace_back();
+        continue;
+      }
+      const auto [oh, ow] = output_grid(node.as<graph::Conv2dOp>(), original.node(node.inputs.at(0)).out_shape);
+      batch_positions.push_back(pick_positions(node.as<graph::Conv2dOp>(), oh, ow, batch_count, options.patches, gen));
+    }
+    if (count <= 0) {
+      if (!sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "cancelled");
+      continue;
+    }
     const at::Tensor x = calibration.inputs.narrow(0, start, count);
     const graph::ForwardResult cur = graph::forward(current, x, forward_options);
     const graph::ForwardResult orig = two_networks ? graph::forward(original, x, forward_options) : cur;
-    for (ConsumerGrams& g : grams) {
+    for (size_t k = 0; k < grams.size(); ++k) {
+      ConsumerGrams& g = grams[k];
       const graph::Node& node = original.node(g.node);
       const int input = node.inputs.at(0);
       at::Tensor positions;
-      if (node.is<graph::Conv2dOp>()) {
-        const auto [oh, ow] = output_grid(node.as<graph::Conv2dOp>(), original.node(input).out_shape);
-        positions = pick_positions(node.as<graph::Conv2dOp>(), oh, ow, count, options.patches, gen);
+      if (batch_positions[k].defined()) {
+        // Drawn on the CPU (the same positions on every device), then moved for gather().
+        positions = batch_positions[k].narrow(0, start - batch_start, count).to(device);
       }
       // A few images at a time, so the unfolded rows stay near kChunkElements values.
       const int64_t rows_per_image = positions.defined() ? positions.size(1) : 1;
@@ -157,6 +181,21 @@ std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const g
       }
     }
     if (!sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "cancelled");
+  }
+  if (dist::world_size() > 1) {
+    std::vector<at::Tensor> sums;
+    at::Tensor rows = at::zeros({static_cast<int64_t>(grams.size())}, at::kLong);
+    for (size_t k = 0; k < grams.size(); ++k) {
+      sums.push_back(grams[k].bb);
+      if (two_networks) {
+        sums.push_back(grams[k].ba);
+        sums.push_back(grams[k].aa);
+      }
+      rows[static_cast<int64_t>(k)] = grams[k].rows;
+    }
+    sums.push_back(rows);
+    dist::all_reduce_sum(sums);
+    for (size_t k = 0; k < grams.size(); ++k) grams[k].rows = rows[static_cast<int64_t>(k)].item<int64_t>();
   }
   for (ConsumerGrams& g : grams) {
     g.bb = g.bb.to(at::kDouble);

@@ -50,16 +50,17 @@ struct ConsumerGrams {
 };
 
 // Grams of the inputs of `consumers` (conv or linear nodes, same ids in both networks, which must
-// have the same architecture) over `calibration`. Pass the same network twice for A = B.
+// have the same architecture and be on the same device) over `calibration` (on the host). Pass the
+// same network twice for A = B. The Grams and weights are on the networks' device.
 // Throws Error(kNumerical) naming the node when an input is NaN or infinite.
 std::vector<ConsumerGrams> consumer_grams(const graph::Network& current, const graph::Network& original,
                                           const std::vector<int>& consumers, const data::Dataset& calibration,
                                           const GramOptions& options, util::EventSink& sink);
 
-// The consumer's weight and bias as [m, D] (bias last), float64.
+// The consumer's weight and bias as [m, D] (bias last), float64, on the consumer's device.
 at::Tensor weight_matrix(const graph::Node& consumer);
 
-// Writes a [m, D] matrix (bias last) back into the consumer's weight and bias.
+// Writes a [m, D] matrix (bias last, any device) back into the consumer's weight and bias.
 // REQUIRES: the last column is zero when the node has no bias.
 void set_weight_matrix(graph::Node& consumer, const at::Tensor& matrix);
 

@@ -20,7 +20,8 @@ namespace mipp::prune::reconstruction {
 
 namespace {
 
-// Unit columns of a view as [units, kappa] int64 (every unit of a consumer owns equally many).
+// Unit columns of a view as [units, kappa] int64 on the CPU (every unit of a consumer owns equally
+// many); ResidualState moves the rows it is given to the Grams' device.
 at::Tensor unit_blocks(const ConsumerView& v) {
   const int64_t units = static_cast<int64_t>(v.unit_columns.size());
   const int64_t kappa = units > 0 ? static_cast<int64_t>(v.unit_columns[0].size()) : 0;
@@ -35,7 +36,7 @@ at::Tensor unit_blocks(const ConsumerView& v) {
   return blocks;
 }
 
-// The index of the largest value, the lowest index among equals.
+// The index of the largest value, the lowest index among equals. REQUIRES: `values` on the CPU.
 int64_t argmax_first(const at::Tensor& values) {
   const auto acc = values.accessor<double, 1>();
   int64_t best = 0;
@@ -80,14 +81,15 @@ GreedyResult greedy_selection(const std::vector<ConsumerView>& views, int64_t un
       for (int64_t i = 0; i < sample; ++i) candidates.push_back(remaining[static_cast<size_t>(pick[i].item<int64_t>())]);
       std::sort(candidates.begin(), candidates.end());
     }
+    // Gains and novelties come back to the CPU, where the choice is made.
     const at::Tensor index = at::tensor(candidates, at::kLong);
     at::Tensor gains = at::zeros({index.size(0)}, at::kDouble);
-    for (size_t c = 0; c < states.size(); ++c) gains += states[c].gains(blocks[c].index({index}));
+    for (size_t c = 0; c < states.size(); ++c) gains += states[c].gains(blocks[c].index({index})).cpu();
     int64_t best = candidates[static_cast<size_t>(argmax_first(gains))];
     if (gains.max().item<double>() <= stall) {  // stalled: fill up by new direction, over all left
       const at::Tensor left = at::tensor(remaining, at::kLong);
       at::Tensor novelty = at::zeros({left.size(0)}, at::kDouble);
-      for (size_t c = 0; c < states.size(); ++c) novelty += states[c].novelty(blocks[c].index({left}));
+      for (size_t c = 0; c < states.size(); ++c) novelty += states[c].novelty(blocks[c].index({left})).cpu();
       best = remaining[static_cast<size_t>(argmax_first(novelty))];
     }
     double gain = 0;
@@ -105,17 +107,19 @@ GreedyResult greedy_selection(const std::vector<ConsumerView>& views, int64_t un
 }
 
 std::vector<int64_t> thinet_removal(const std::vector<ConsumerView>& views, int64_t units, int64_t keep) {
-  // Q[u, v] = <x_u, x_v>: inner products of the units' contributions to the consumers' outputs.
+  // Q[u, v] = <x_u, x_v>: inner products of the units' contributions to the consumers' outputs,
+  // computed on the Grams' device and kept on the CPU for the greedy loop's element reads.
   at::Tensor q = at::zeros({units, units}, at::kDouble);
   for (const ConsumerView& v : views) {
     const ConsumerGrams& g = v.grams;
     at::Tensor x = g.weight.t().clone();  // [D, m]
     x[g.columns - 1].zero_();             // the bias is nobody's contribution
-    at::Tensor indicator = at::zeros({units, g.columns}, at::kDouble);
+    at::Tensor indicator = at::zeros({units, g.columns}, at::kDouble);  // filled on the CPU, then moved
     for (int64_t u = 0; u < units; ++u) {
       for (int64_t c : v.unit_columns[static_cast<size_t>(u)]) indicator[u][c] = 1;
     }
-    q += indicator.mm(g.bb * x.mm(x.t())).mm(indicator.t());
+    indicator = indicator.to(g.bb.device());
+    q += indicator.mm(g.bb * x.mm(x.t())).mm(indicator.t()).cpu();
   }
   // Greedy removal: the set T's error is sum_{u, v in T} Q[u, v]; adding i costs 2 Q[T, i] + Q[i, i].
   at::Tensor with_removed = at::zeros({units}, at::kDouble);  // sum over u in T of Q[u, :]

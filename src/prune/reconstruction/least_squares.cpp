@@ -17,9 +17,11 @@ namespace {
 // Relative eigenvalue cut-off: float64 Grams of rows in [0, 1e3] keep about 1e-12 of precision.
 constexpr double kRelativeTolerance = 1e-11;
 
-at::Tensor index(const std::vector<int64_t>& v) { return at::tensor(v, at::kLong); }
-
 }  // namespace
+
+at::Tensor column_index(const std::vector<int64_t>& columns, c10::Device device) {
+  return at::tensor(columns, at::kLong).to(device);
+}
 
 ResidualState::ResidualState(const at::Tensor& bb, const at::Tensor& bt, double target_energy)
     : g_(bb.clone()), c_(bt.clone()), residual_(target_energy) {
@@ -35,7 +37,7 @@ ResidualState ResidualState::for_consumer(const ConsumerGrams& g) {
 
 double ResidualState::add(const std::vector<int64_t>& columns) {
   if (columns.empty()) return 0;
-  const at::Tensor j = index(columns);
+  const at::Tensor j = column_index(columns, g_.device());
   const auto [values, vectors] = at::linalg_eigh(g_.index({j}).index({at::indexing::Slice(), j}), "L");
   const at::Tensor kept = values > tolerance_;
   if (!kept.any().item<bool>()) return 0;
@@ -52,10 +54,11 @@ double ResidualState::add(const std::vector<int64_t>& columns) {
 
 at::Tensor ResidualState::gains(const at::Tensor& blocks) const {
   const int64_t d = blocks.size(0), kappa = blocks.size(1);
-  const at::Tensor flat = blocks.flatten();
+  const at::Tensor on_device = blocks.to(g_.device());
+  const at::Tensor flat = on_device.flatten();
   // Diagonal blocks of R^T R: [d, kappa, kappa]; and R_u^T E: [d, kappa, m].
   const at::Tensor rows = g_.index({flat}).reshape({d, kappa, -1});
-  const at::Tensor block_grams = rows.gather(2, blocks.unsqueeze(1).expand({d, kappa, kappa}));
+  const at::Tensor block_grams = rows.gather(2, on_device.unsqueeze(1).expand({d, kappa, kappa}));
   const at::Tensor cross = c_.index({flat}).reshape({d, kappa, -1});
   const auto [values, vectors] = at::linalg_eigh(block_grams, "L");
   // Energy explained = sum_i (v_i^T R_u^T E)^2 / lambda_i over the independent directions.
@@ -65,11 +68,11 @@ at::Tensor ResidualState::gains(const at::Tensor& blocks) const {
 }
 
 at::Tensor ResidualState::novelty(const at::Tensor& blocks) const {
-  return g_.diagonal().index({blocks.flatten()}).reshape(blocks.sizes()).sum(1);
+  return g_.diagonal().index({blocks.to(g_.device()).flatten()}).reshape(blocks.sizes()).sum(1);
 }
 
 at::Tensor solve_columns(const ConsumerGrams& g, const std::vector<int64_t>& columns) {
-  const at::Tensor j = index(columns);
+  const at::Tensor j = column_index(columns, g.bb.device());
   const at::Tensor gram = g.bb.index({j}).index({at::indexing::Slice(), j});
   const at::Tensor rhs = g.ba.index({j}).mm(g.weight.t());  // B_S^T A W^T
   const auto [values, vectors] = at::linalg_eigh(gram, "L");

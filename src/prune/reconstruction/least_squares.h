@@ -12,10 +12,15 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include "prune/reconstruction/consumer_grams.h"
 
 namespace mipp::prune::reconstruction {
+
+// Column indices as an int64 tensor on `device`: the Grams' device (the network's), where
+// index_select, index and index_put_ need their indices.
+at::Tensor column_index(const std::vector<int64_t>& columns, c10::Device device);
 
 class ResidualState {
  public:
@@ -26,13 +31,14 @@ class ResidualState {
 
   // Adds the columns `columns` to S; returns the target energy they explain.
   double add(const std::vector<int64_t>& columns);
-  // blocks [d, kappa] int64, one row of columns per candidate: the energy each would explain if
-  // added next, [d] float64.
+  // blocks [d, kappa] int64 (any device), one row of columns per candidate: the energy each would
+  // explain if added next, [d] float64 on the Grams' device.
   at::Tensor gains(const at::Tensor& blocks) const;
   // ||T - proj_S T||^2.
   double residual_energy() const { return residual_; }
   // Energy of each candidate block's columns left after projecting out S, [d]: how much new
-  // direction a block brings, used to fill up when no block explains anything more.
+  // direction a block brings, used to fill up when no block explains anything more. Devices as in
+  // gains().
   at::Tensor novelty(const at::Tensor& blocks) const;
 
  private:

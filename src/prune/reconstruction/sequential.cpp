@@ -6,7 +6,6 @@
 #include <ATen/ops/arange.h>
 #include <ATen/ops/linalg_pinv.h>
 #include <ATen/ops/ones.h>
-#include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
 #include <ATen/ops/zeros_like.h>
 
@@ -39,19 +38,22 @@ at::Tensor scaled_coefficients(const ConsumerView& v, const std::vector<int64_t>
   const ConsumerGrams& g = v.grams;
   const int64_t d = g.columns;
   const int64_t k = static_cast<int64_t>(kept_units.size());
+  // The 0/1 selectors are filled on the CPU (element writes), then moved to the Grams' device.
   at::Tensor indicator = at::zeros({k, d}, at::kDouble);  // kept unit -> its columns
   for (int64_t i = 0; i < k; ++i) {
     for (int64_t c : v.unit_columns[static_cast<size_t>(kept_units[static_cast<size_t>(i)])]) indicator[i][c] = 1;
   }
   at::Tensor fixed = at::zeros({d}, at::kDouble);
   for (int64_t c : v.fixed_columns) fixed[c] = 1;
+  indicator = indicator.to(g.bb.device());
+  fixed = fixed.to(g.bb.device());
   const at::Tensor x = plain;  // [D, m]: x_u = B[:, cols u] X[cols u]
   const at::Tensor e = g.bb * x.mm(x.t());  // E[i, j] = bb[i, j] * <X_i, X_j>
   const at::Tensor q = indicator.mm(e).mm(indicator.t());
   const at::Tensor target = (g.ba.mm(g.weight.t()) * x).sum(1);  // <B_i X_i, A W^T> per column i
   const at::Tensor r = indicator.mv(target) - indicator.mm(e).mv(fixed);
   const at::Tensor alpha = at::linalg_pinv(q, 1e-11, true).mv(r);
-  const at::Tensor scale = at::ones({d}, at::kDouble) * fixed + indicator.t().mv(alpha);
+  const at::Tensor scale = at::ones({d}, fixed.options()) * fixed + indicator.t().mv(alpha);
   return x * scale.unsqueeze(1);
 }
 
@@ -164,7 +166,7 @@ SequentialResult prune_sequentially(const graph::Network& net, const graph::Anal
       at::Tensor updated = plain;
       if (options.update == WeightUpdate::kLeastSquares) {
         updated = at::zeros_like(plain);
-        updated.index_put_({at::tensor(columns, at::kLong)}, solve_columns(v.grams, columns));
+        updated.index_put_({column_index(columns, updated.device())}, solve_columns(v.grams, columns));
       } else if (options.update == WeightUpdate::kScaling) {
         updated = scaled_coefficients(v, keep, plain);
       }

@@ -12,6 +12,7 @@
 #include <set>
 #include <tuple>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
 
@@ -91,23 +92,29 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
   std::vector<std::vector<at::Tensor>> pre_parts(analysis.groups.size());
   std::vector<std::vector<int64_t>> widths(analysis.groups.size());  // per group and source: columns per unit
   std::vector<at::Tensor> outputs;
-  const int64_t n = calibration.size();
+  // Data-parallel: each rank runs the forward passes of its share of the samples; the features
+  // are gathered below in sample order, so every rank decides on all of them, as one process would.
+  const dist::Share share = dist::my_share(calibration.size());
+  MIPP_CHECK(share.count > 0, kInvalidArgument, "mipp: {} calibration samples are fewer than the {} ranks",
+             calibration.size(), dist::world_size());
+  const int64_t n = share.count;
   const int64_t batches = (n + batch_size - 1) / batch_size;
   sink.stage_begin("mipp: activations of the calibration set", batches);
   at::NoGradGuard no_grad;
   for (int64_t b = 0; b < batches; ++b) {
-    const int64_t start = b * batch_size, count = std::min(batch_size, n - start);
+    const int64_t start = share.first + b * batch_size, count = std::min(batch_size, share.first + n - start);
     graph::ForwardResult r = graph::forward(net, calibration.inputs.narrow(0, start, count), fo);
-    outputs.push_back(r.output.reshape({count, -1}).to(at::kFloat));
+    // Pooled on the network's device; the features go to the host, where the estimators compute.
+    outputs.push_back(r.output.reshape({count, -1}).to(at::kFloat).cpu());
     for (const graph::Group& g : analysis.groups) {
       std::vector<at::Tensor> pieces;
       for (const Source& s : sources[g.id]) {
         pieces.push_back(pooled(r.taps.at(s.node), s, g.size, pool));
         if (b == 0) widths[g.id].push_back(pieces.back().size(1) / g.size);
       }
-      parts[g.id].push_back(at::cat(pieces, 1).to(at::kFloat));
+      parts[g.id].push_back(at::cat(pieces, 1).to(at::kFloat).cpu());
       if (const int node = pre_nodes[static_cast<size_t>(g.id)]; node >= 0) {
-        pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat));
+        pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat).cpu());
       }
     }
     sink.progress(b + 1, batches);
@@ -115,13 +122,13 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
   sink.stage_end();
 
   CalibrationFeatures f;
-  f.output = at::cat(outputs, 0);
+  f.output = dist::all_gather_rows(at::cat(outputs, 0));
   MIPP_CHECK(at::isfinite(f.output).all().item<bool>(), kNumerical,
              "mipp: the network's output has NaN or Inf on the calibration set");
   if (calibration.labels.defined()) f.labels = calibration.labels;
   for (const graph::Group& g : analysis.groups) {
     GroupFeatures gf;
-    gf.columns = at::cat(parts[g.id], 0);
+    gf.columns = dist::all_gather_rows(at::cat(parts[g.id], 0));
     MIPP_CHECK(at::isfinite(gf.columns).all().item<bool>(), kNumerical,
                "mipp: activations of layer {} have NaN or Inf on the calibration set", g.name);
     // Column layout: source-major, then unit, then the unit's pooled values (see pooled()).
@@ -134,7 +141,7 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
       first += g.size * per_unit;
     }
     if (!pre_parts[g.id].empty()) {
-      gf.pre_activations = at::cat(pre_parts[g.id], 0);
+      gf.pre_activations = dist::all_gather_rows(at::cat(pre_parts[g.id], 0));
       MIPP_CHECK(at::isfinite(gf.pre_activations).all().item<bool>(), kNumerical,
                  "mipp: pre-activations of layer {} have NaN or Inf on the calibration set", g.name);
     }

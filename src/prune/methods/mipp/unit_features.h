@@ -32,6 +32,8 @@ struct GroupFeatures {
   at::Tensor pre_activations;
 };
 
+// All tensors here are on the CPU, whatever the network's device: the estimators compute there
+// (include/mipp/info/estimator.h), and the pooled features are small next to the activations.
 struct CalibrationFeatures {
   std::vector<GroupFeatures> groups;  // by group id
   at::Tensor output;                  // [n, outputs] float32: the network's output (logits)
