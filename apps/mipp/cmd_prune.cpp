@@ -151,7 +151,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
 
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
-  auto sink = make_event_sink(global.log_format, global.quiet || !dist::is_main());
+  auto sink = make_event_sink(global.log_format, global.quiet);
   if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
   const bool needs_calibration = method->needs_data() || opt.prune.reweight || opt.prune.recalibrate_bn;
   const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);

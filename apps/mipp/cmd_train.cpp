@@ -40,8 +40,7 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
   use_models_dataset(opt.data, model.metadata);
-  // Only rank 0 reports progress and results; the others say only what goes wrong.
-  auto sink = make_event_sink(global.log_format, global.quiet || !dist::is_main());
+  auto sink = make_event_sink(global.log_format, global.quiet);  // rank 0's progress only
   sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data =
       pipeline::prepare_data(opt.data, model.network.input_shape(), model.metadata.normalization);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/util/error.h"
 
 namespace mipp::cli {
@@ -132,8 +133,11 @@ class JsonSink : public util::EventSink {
 
 std::unique_ptr<util::EventSink> make_event_sink(const std::string& format, bool quiet) {
   install_sigint_handler();
+  MIPP_CHECK(format == "text" || format == "auto" || format == "json", kInvalidArgument,
+             "--log-format {}: use text or json", format);
+  // In a data-parallel run rank 0 reports; the others say only what goes wrong.
+  if (!dist::is_main()) return std::make_unique<TextSink>(/*quiet=*/true);
   if (format == "json") return std::make_unique<JsonSink>();
-  MIPP_CHECK(format == "text" || format == "auto", kInvalidArgument, "--log-format {}: use text or json", format);
   return std::make_unique<TextSink>(quiet);
 }
 

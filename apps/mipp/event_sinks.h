@@ -11,7 +11,8 @@
 
 namespace mipp::cli {
 
-// format: "auto" (text), "text" or "json". Throws Error(kInvalidArgument) for another value.
+// format: "auto" (text), "text" or "json". Throws Error(kInvalidArgument) for another value. In a
+// data-parallel run, ranks other than 0 get a quiet text sink (warnings and errors only).
 std::unique_ptr<util::EventSink> make_event_sink(const std::string& format, bool quiet);
 
 // True once SIGINT arrived (the sink installs the handler).

@@ -6,7 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <cstring>
+#include <optional>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -85,21 +90,40 @@ int run_local_ranks(int nproc) {
     ranks.push_back(pid);
   }
 
+  // The first failure decides the exit code. The others usually fail on their own at once (their
+  // peer's connection closed) and say why; those still running after a grace period are stopped.
+  constexpr auto kGrace = std::chrono::seconds(10);
   int result = 0;
+  std::optional<std::chrono::steady_clock::time_point> stop_at;
+  std::vector<bool> done(ranks.size(), false);
   size_t running = ranks.size();
   while (running > 0) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid < 0) break;
+    if (pid == 0) {
+      if (stop_at && std::chrono::steady_clock::now() >= *stop_at) {
+        for (size_t r = 0; r < ranks.size(); ++r) {
+          if (done[r]) continue;
+          kill(ranks[r], SIGTERM);
+          kill(ranks[r], SIGCONT);  // a stopped rank acts on SIGTERM only once it runs again
+        }
+        stop_at.reset();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    const size_t r = static_cast<size_t>(std::find(ranks.begin(), ranks.end(), pid) - ranks.begin());
+    if (r < done.size()) done[r] = true;
     --running;
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (WIFSIGNALED(status)) {  // it could not say so itself
+      std::fprintf(stderr, "mipp: error: rank %zu of %d died (signal %d, %s)\n", r, nproc, WTERMSIG(status),
+                   strsignal(WTERMSIG(status)));
+    }
     if (code != 0 && result == 0) {
       result = code;
-      for (pid_t other : ranks) {
-        if (other == pid) continue;
-        kill(other, SIGTERM);
-        kill(other, SIGCONT);  // a stopped rank acts on SIGTERM only once it runs again
-      }
+      stop_at = std::chrono::steady_clock::now() + kGrace;
     }
   }
   sigaction(SIGINT, &previous, nullptr);

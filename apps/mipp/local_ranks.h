@@ -8,8 +8,9 @@ namespace mipp::cli {
 
 // Starts this process's own command line N times, each with RANK, LOCAL_RANK, WORLD_SIZE,
 // LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in its environment, and waits.
-// When a rank fails, the others are stopped (SIGTERM). Returns the exit code of the first rank
-// that failed, else 0. Ctrl-C reaches every rank (same process group); this process waits for them.
+// When a rank fails, the others get 10 s to fail on their own (they do at their next collective)
+// and are then stopped (SIGTERM); a rank killed by a signal is named in one error line. Returns the
+// exit code of the first rank that failed, else 0. Ctrl-C reaches every rank (same process group); this process waits for them.
 int run_local_ranks(int nproc);
 
 // What a data-parallel command does with its --nproc before anything else: N > 1 outside a launch

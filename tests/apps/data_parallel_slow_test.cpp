@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <fmt/format.h>
 
 #include "mipp/io/model_file.h"
 #include "support/run_command.h"
@@ -121,6 +122,7 @@ TEST(DataParallel, ARankThatDiesStopsTheOthersAndTheRunResumesWithAnotherWorldSi
   ASSERT_NE(code, -1) << "the run did not stop within 60 s after a rank died";
   EXPECT_NE(code, 0);
   const std::string text = read_text(err);
+  EXPECT_NE(text.find("mipp: error: rank 1 of 2 died (signal 9"), std::string::npos) << text;
   EXPECT_NE(text.find("mipp: error: rank 0 of 2: data-parallel"), std::string::npos) << text;
   EXPECT_FALSE(std::filesystem::exists(dir.file("m.pt.tmp"))) << text;
 
@@ -131,6 +133,28 @@ TEST(DataParallel, ARankThatDiesStopsTheOthersAndTheRunResumesWithAnotherWorldSi
   const nlohmann::json j = nlohmann::json::parse(resumed.out);
   EXPECT_GE(j.at("resumed_from_epoch").get<int>(), 1);
   EXPECT_EQ(j.at("epochs").size(), 60u);
+}
+
+TEST(DataParallel, ShardedCalibrationKeepsTheUnitsOfOneProcess) {
+  testing::TempDir dir;
+  const std::string model = dir.file("lenet5.pt");
+  ASSERT_EQ(run_mipp("train --model lenet5 --limit 1000 --test-limit 100 --epochs 1 --threads 1 --out " + model).exit_code, 0);
+  for (const std::string method : {"mipp", "submodular"}) {
+    const std::string prune =
+        "prune " + model + " --method " + method + " --sparsity 0.6 --calib-samples 500 --no-eval --threads 1 --json";
+    const auto one = run_mipp(prune + " --out " + dir.file("one.pt"));
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    const auto two = run_mipp(prune + " --nproc 2 --out " + dir.file("two.pt"));
+    ASSERT_EQ(two.exit_code, 0) << two.err;
+    const nlohmann::json a = nlohmann::json::parse(one.out), b = nlohmann::json::parse(two.out);
+    EXPECT_EQ(b.at("run").at("ranks"), 2);
+    ASSERT_EQ(a.at("groups").size(), b.at("groups").size());
+    for (size_t g = 0; g < a.at("groups").size(); ++g) {
+      EXPECT_EQ(a["groups"][g].at("keep"), b["groups"][g].at("keep")) << method << " " << a["groups"][g].at("group");
+    }
+    // Every rank removed its checkpoint; only rank 0 wrote the model.
+    EXPECT_FALSE(std::filesystem::exists(dir.file("two.pt.checkpoint.jsonl.rank1")));
+  }
 }
 
 TEST(DataParallel, LaunchErrorsAreOneLineAndExitTwo) {

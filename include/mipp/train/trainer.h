@@ -28,7 +28,10 @@ struct TrainResult {
 };
 
 // Trains model.network on `train_set` (validated against the network's input shape and classes),
-// evaluating on `val_set` after each epoch when given. Appends a "train" entry to the model's
+// evaluating on `val_set` after each epoch when given. Runs on the network's device (batches move
+// there from the host). In a data-parallel run (dist::init) every rank must call it with the same
+// arguments: each computes its share of every global batch of options.batch_size (a multiple of the
+// world size), the gradients are summed across ranks, and only rank 0 writes checkpoints. Appends a "train" entry to the model's
 // history. Writes checkpoints to options.checkpoint_path when set. Throws Error(kInvalidArgument)
 // naming the option or shape that is wrong, Error(kNumerical) when the loss becomes NaN.
 TrainResult train(io::Model& model, const data::Dataset& train_set, const data::Dataset* val_set,
