@@ -203,6 +203,7 @@ nlohmann::json run_info(int threads) {
   nlohmann::json run = bench::run_environment(threads);
   run["device"] = util::describe_device(resolved_device);
   run["ranks"] = dist::world_size();
+  if (dist::world_size() > 1) run["dist_backend"] = dist::backend_name();
   return run;
 }
 

@@ -11,7 +11,12 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "mipp/util/device.h"
 #include "mipp/util/error.h"
+
+#ifdef MIPP_WITH_CUDA
+#include "dist/nccl_backend.h"
+#endif
 
 namespace mipp::dist {
 
@@ -70,6 +75,8 @@ std::optional<Launch> launch_from_environment() {
   l.world_size = env_int("WORLD_SIZE", 1, 1 << 20);
   l.rank = env_int("RANK", 0, l.world_size - 1);
   l.local_rank = env("LOCAL_RANK") != nullptr ? env_int("LOCAL_RANK", 0, l.world_size - 1) : l.rank;
+  l.local_world_size =
+      env("LOCAL_WORLD_SIZE") != nullptr ? env_int("LOCAL_WORLD_SIZE", 1, l.world_size) : l.world_size;
   const char* addr = env("MASTER_ADDR");
   MIPP_CHECK(addr != nullptr, kInvalidArgument,
              "data-parallel launch: MASTER_ADDR is not set (RANK={}, WORLD_SIZE={}; torchrun sets it)", l.rank,
@@ -100,6 +107,12 @@ void init(const Launch& launch, c10::Device device, std::chrono::milliseconds ti
     const std::string prefix = launch.agent_store ? fmt::format("/worker/attempt_{}/mipp", launch.restart_count) : "mipp";
     store = c10::make_intrusive<c10d::PrefixStore>(prefix, store);
 
+#ifdef MIPP_WITH_CUDA
+    if (device.is_cuda() && util::gpu_count() >= launch.local_world_size) {
+      s.backend = make_nccl_backend(store, launch.rank, launch.world_size, device, timeout);
+      return;
+    }
+#endif
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
     options->devices.push_back(interface != nullptr && *interface != '\0'
@@ -114,10 +127,10 @@ void init(const Launch& launch, c10::Device device, std::chrono::milliseconds ti
     MIPP_FAIL(kIo, "data-parallel run: rank {} of {} cannot join the group at {}:{} ({})", launch.rank,
               launch.world_size, launch.master_addr, launch.master_port, reason);
   }
-  (void)device;  // Gloo reduces CPU and CUDA tensors alike (CUDA ones through host memory)
 }
 
 bool initialized() { return state().timeout.count() > 0; }
+std::string backend_name() { return state().backend ? state().backend->getBackendName() : ""; }
 int rank() { return state().launch.rank; }
 int world_size() { return state().launch.world_size; }
 bool is_main() { return rank() == 0; }

@@ -28,6 +28,7 @@ struct Launch {
   int rank = 0;                // RANK
   int world_size = 1;          // WORLD_SIZE
   int local_rank = 0;          // LOCAL_RANK: the rank on this machine (picks its GPU)
+  int local_world_size = 1;    // LOCAL_WORLD_SIZE: ranks on this machine (WORLD_SIZE when unset)
   std::string master_addr;     // MASTER_ADDR: the host of rank 0's store
   int master_port = 0;         // MASTER_PORT
   // TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent already serves the store on MASTER_PORT and
@@ -40,10 +41,14 @@ struct Launch {
 // Throws Error(kInvalidArgument) naming the variable when it is incomplete or malformed.
 std::optional<Launch> launch_from_environment();
 
-// Joins the run's process group. `timeout` bounds every collective: a peer that does not answer
-// within it fails the collective. Throws Error(kIo) when the store or a peer cannot be reached.
+// Joins the run's process group: NCCL when `device` is a GPU and this machine has a GPU for each of
+// its ranks (CUDA builds), else Gloo (which also reduces GPU tensors, through host memory).
+// `timeout` bounds every collective: a peer that does not answer within it fails the collective.
+// Throws Error(kIo) when the store or a peer cannot be reached.
 void init(const Launch& launch, c10::Device device, std::chrono::milliseconds timeout);
 bool initialized();
+// "gloo" or "nccl" after init(); "" without a group.
+std::string backend_name();
 
 int rank();        // 0 without init()
 int world_size();  // 1 without init()
