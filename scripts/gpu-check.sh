@@ -5,12 +5,13 @@
 #   and on ResNet-18 (torchvision's when torchvision imports, else the zoo's identical one), and
 #   latency at batch 1 and 256.
 # Made to finish in under 10 minutes on one H100 (16 cores): the CPU column uses all cores, the
-# VGG-11 epoch reads 10,000 images, MIPP calibrates on 512.
+# VGG-11 epoch reads 10,000 images, MIPP calibrates on its default 2048 samples.
 #
 # Usage: scripts/gpu-check.sh [BUILD_DIR]        (default build-gpu)
 # Environment: MIPP_PYTHON (default: python3 on PATH) is the interpreter whose torch mipp links;
 #   the build needs CLI11, nlohmann-json, fmt, zlib, Gloo's and GoogleTest's headers
-#   (scripts/install-deps.sh installs them on Debian). The table is also written to BUILD_DIR/gpu-check.md.
+#   (scripts/install-deps.sh installs them on Debian). The table is also written to
+#   BUILD_DIR/gpu-check.md, the runs' own messages to BUILD_DIR/gpu-check.log.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-build-gpu}"
@@ -32,6 +33,8 @@ echo "gpu-check: built in $((SECONDS - start)) s"
 (cd "$build" && ctest -L gpu --output-on-failure --timeout 300)
 
 mipp="$build/mipp"
+log="$build/gpu-check.log"  # the runs' warnings and errors, out of the table's way
+: >"$log"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 json() { "$python" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
@@ -39,22 +42,22 @@ json() { "$python" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2
 # One training epoch; prints its seconds (the epoch record, evaluation excluded).
 epoch() {  # device, out, mipp train arguments...
   local device=$1 out=$2; shift 2
-  "$mipp" train "$@" --epochs 1 --test-limit 1000 --device "$device" --quiet --json --out "$work/$out.pt" >"$work/$out.json"
+  "$mipp" train "$@" --epochs 1 --test-limit 1000 --device "$device" --quiet --json --out "$work/$out.pt" >"$work/$out.json" 2>>"$log"
   json "$work/$out.json" "j['epochs'][0]['seconds']"
 }
 # MIPP's selection (scoring) seconds, from the prune report.
 select_mipp() {  # device, model file, input-shape
-  "$mipp" prune "$2" --method mipp --sparsity 0.7 --calib-samples 512 --no-eval --device "$1" --quiet \
-    --json >"$work/prune.json"
+  "$mipp" prune "$2" "${@:3}" --method mipp --sparsity 0.7 --dataset fashion-mnist --no-eval --device "$1" --quiet \
+    --json --out "$work/selected.pt" >"$work/prune.json" 2>>"$log"
   json "$work/prune.json" "j['score_seconds']"
 }
 latency() {  # device, model file, batch
-  "$mipp" latency "$2" --batch "$3" --repeats 20 --device "$1" --json >"$work/latency.json"
+  "$mipp" latency "$2" --batch "$3" --repeats 20 --device "$1" --json >"$work/latency.json" 2>>"$log"
   json "$work/latency.json" "j['results'][0]['models'][0]['median_ms']"
 }
 # Realised speed-up of a 70%-pruned model: measured latency ratio and MAC ratio, on one device.
 speedup() {  # device, batch
-  "$mipp" latency "$work/vgg11.pt" "$work/vgg11-p70.pt" --batch "$2" --repeats 20 --device "$1" --json >"$work/pair.json"
+  "$mipp" latency "$work/vgg11.pt" "$work/vgg11-p70.pt" --batch "$2" --repeats 20 --device "$1" --json >"$work/pair.json" 2>>"$log"
   json "$work/pair.json" "'{:.2f}x measured, {:.2f}x MACs'.format(j['results'][0]['measured_speedup'], j['results'][0]['theoretical_speedup'])"
 }
 
@@ -84,10 +87,10 @@ row() {  # label, cpu seconds, gpu seconds
   row "VGG-11 x0.5 epoch, 10,000 images 32x32 (s)" \
     "$(epoch cpu v11c --model vgg11 --width 0.5 --input-shape 1,32,32 --limit 10000)" \
     "$(epoch "$gpu" v11g --model vgg11 --width 0.5 --input-shape 1,32,32 --limit 10000)"
-  row "MIPP selection, VGG-11 x0.5, 512 samples (s)" "$(select_mipp cpu "$work/vgg11.pt")" \
+  row "MIPP selection, VGG-11 x0.5, 2048 samples (s)" "$(select_mipp cpu "$work/vgg11.pt")" \
     "$(select_mipp "$gpu" "$work/vgg11.pt")"
   # shellcheck disable=SC2086  # $resnet18 carries its --input-shape
-  row "MIPP selection, $resnet18_name, 512 samples (s)" "$(select_mipp cpu $resnet18)" "$(select_mipp "$gpu" $resnet18)"
+  row "MIPP selection, $resnet18_name, 2048 samples (s)" "$(select_mipp cpu $resnet18)" "$(select_mipp "$gpu" $resnet18)"
   for b in 1 256; do
     row "VGG-11 x0.5 latency, batch $b (ms)" "$(latency cpu "$work/vgg11.pt" $b)" "$(latency "$gpu" "$work/vgg11.pt" $b)"
   done

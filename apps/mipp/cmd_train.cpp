@@ -126,7 +126,7 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
   cmd->add_flag("--resume", t.resume, "continue from the checkpoint in --out when it exists");
   cmd->add_flag("--json", opt->json, "machine-readable summary on stdout");
   cmd->add_option("--nproc", opt->nproc,
-                  "data-parallel: start N local ranks (Gloo over loopback); the same as torchrun --no-python "
+                  "data-parallel: start N ranks on this machine; the same as torchrun --no-python "
                   "--nproc-per-node N mipp ...")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
