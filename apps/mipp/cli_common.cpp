@@ -47,9 +47,16 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
 
 namespace {
 c10::Device resolved_device(c10::kCPU);
+bool announce_device = false;  // --device auto took a GPU: say so when a command first uses it
 }  // namespace
 
-c10::Device run_device() { return resolved_device; }
+c10::Device run_device() {
+  if (announce_device) {
+    std::cerr << "mipp: --device auto: using " << util::describe_device(resolved_device) << "\n";
+    announce_device = false;
+  }
+  return resolved_device;
+}
 
 int apply_global_options(const GlobalOptions& global, bool data_parallel) {
   const std::optional<dist::Launch> launch = dist::launch_from_environment();
@@ -72,9 +79,7 @@ int apply_global_options(const GlobalOptions& global, bool data_parallel) {
     // One GPU per local rank; more ranks than GPUs share them round-robin (Gloo allows that).
     resolved_device = util::resolve_device(fmt::format("cuda:{}", launch->local_rank % util::gpu_count()));
   }
-  if (global.device == "auto" && resolved_device.is_cuda() && (!launch || launch->rank == 0)) {
-    std::cerr << "mipp: --device auto: using " << util::describe_device(resolved_device) << "\n";
-  }
+  announce_device = global.device == "auto" && resolved_device.is_cuda() && (!launch || launch->rank == 0);
   if (parallel) dist::init(*launch, resolved_device, std::chrono::milliseconds(static_cast<int64_t>(global.dist_timeout * 1000)));
   return threads;
 }

@@ -47,7 +47,8 @@ void add_global_options(CLI::App& app, GlobalOptions& global);
 // threads divided among its ranks, and --device auto/cuda means the GPU numbered LOCAL_RANK (modulo the GPUs present).
 int apply_global_options(const GlobalOptions& global, bool data_parallel = false);
 
-// The device --device resolved to; the CPU before apply_global_options.
+// The device --device resolved to; the CPU before apply_global_options. The first call after
+// `--device auto` took a GPU says which on stderr (commands that use no device say nothing).
 c10::Device run_device();
 
 // Either a model file (positional) or --model NAME with the zoo spec flags.

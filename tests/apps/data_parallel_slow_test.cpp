@@ -85,12 +85,14 @@ TEST(DataParallel, TwoRanksEqualOneProcessWithTheSameGlobalBatch) {
   EXPECT_EQ(history.back().at("data_parallel").at("ranks"), 2);
 }
 
+// --standalone: torchrun picks a free port and its agent serves the store (TORCHELASTIC_USE_AGENT_STORE).
 TEST(DataParallel, TorchrunLaunchesRanksThatEqualOneProcess) {
   testing::TempDir dir;
   const auto one = run_mipp(kTwentySteps + " --out " + dir.file("one.pt"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  const auto two = run_command(fmt::format("{} -m torch.distributed.run --no-python --nproc-per-node 2 {} {} --out {}",
-                                           MIPP_PYTHON, MIPP_CLI_PATH, kTwentySteps, dir.file("two.pt")));
+  const auto two =
+      run_command(fmt::format("{} -m torch.distributed.run --standalone --no-python --nproc-per-node 2 {} {} --out {}",
+                              MIPP_PYTHON, MIPP_CLI_PATH, kTwentySteps, dir.file("two.pt")));
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_LT(max_weight_difference(dir.file("one.pt"), dir.file("two.pt")), 1e-5);
 }

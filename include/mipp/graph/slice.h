@@ -33,9 +33,10 @@ KeepSets keep_all(const Analysis& analysis);
 void validate(const Analysis& analysis, const KeepSets& keep);
 
 // node id -> [C] float mask with zeros at removed channels; only nodes that lose channels appear.
+// The masks are on the network's device.
 std::map<int, at::Tensor> unit_masks(const Network& net, const Analysis& analysis, const KeepSets& keep);
 
-// REQUIRES: analysis == analyze(net). The result shares no tensors with `net`.
+// REQUIRES: analysis == analyze(net). The result shares no tensors with `net` and is on its device.
 Network slice(const Network& net, const Analysis& analysis, const KeepSets& keep);
 
 // total_cost(slice(net, analysis, keep)), computed from the ops alone without copying tensors:
