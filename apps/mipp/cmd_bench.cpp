@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "local_ranks.h"
+#include "mipp/dist/process_group.h"
 #include "event_sinks.h"
 #include "mipp/bench/cells.h"
 #include "mipp/bench/config.h"
@@ -22,19 +24,22 @@ struct BenchCommandOptions {
   bool dry_run = false;
   bool report_only = false;
   std::vector<std::string> cells;
+  int nproc = 1;
 };
 
 void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& global, const std::string& command) {
   bench::BenchConfig config = bench::read_config(opt.config);  // every problem at once, before any output
+  start_local_ranks_if_asked(opt.nproc, config.train.batch_size);
   if (opt.controls) config.controls = true;
   if (opt.no_latency) config.latency.enabled = false;
   GlobalOptions g = global;
   if (config.threads > 0) g.threads = config.threads;  // the configuration's thread count is part of its identity
-  const int threads = apply_global_options(g);
+  const int threads = apply_global_options(g, /*data_parallel=*/true);
   config.threads = threads;
   const std::vector<bench::Cell> all = bench::enumerate_cells(config);
   const std::vector<bench::Cell> selected = bench::matching_cells(config, all, opt.cells);
   if (opt.dry_run) {
+    if (!dist::is_main()) return;
     for (const bench::Cell& cell : selected) std::cout << bench::cell_key(config, cell) << "\n";
     std::cout << (opt.cells.empty() ? fmt::format("{} cells, {} threads\n", all.size(), threads)
                                     : fmt::format("{} of {} cells, {} threads\n", selected.size(), all.size(), threads));
@@ -51,6 +56,7 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   run.cells = opt.cells;
   const bench::BenchOutcome outcome = bench::run_bench(config, run, *sink);
   if (!outcome.plot_note.empty()) sink->message(util::LogLevel::kWarn, outcome.plot_note);
+  if (!dist::is_main()) return;
   std::cout << fmt::format("{} cells: {} run now ({} failed), {} finished earlier; results in {}/summary.md\n",
                            outcome.cells_total, outcome.cells_run, outcome.cells_failed, outcome.cells_skipped, opt.out);
 }
@@ -77,6 +83,12 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
                   "run only the cells whose key (see --dry-run) matches this shell glob; repeatable. The rest can "
                   "run later into the same --out")
       ->allow_extra_args(false);
+  cmd->add_option("--nproc", opt->nproc,
+                  "data-parallel: N ranks on this machine run every cell together (training, fine-tuning and "
+                  "calibration shared; rank 0 writes and measures latency); the same as torchrun --no-python "
+                  "--nproc-per-node N mipp bench ...")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   cmd->add_flag("--report-only", opt->report_only,
                 "rewrite results, summary and plots from the cells finished so far in --out; run none");
   cmd->callback([opt, &global] {

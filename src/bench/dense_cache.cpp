@@ -5,6 +5,7 @@
 
 #include "bench/file_names.h"
 #include "bench/latency_record.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/graph/cost.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/train/trainer.h"
@@ -34,7 +35,7 @@ std::string DenseCache::path(size_t m, uint64_t seed, const std::string& suffix)
 
 io::Model DenseCache::initial(size_t m, uint64_t seed, const pipeline::PreparedData& data) {
   const std::string file = path(m, seed, "init.pt");
-  if (fs::exists(file)) return on_device(io::load_model(file), device_);
+  if (dist::rank0_decides(fs::exists(file))) return on_device(io::load_model(file), device_);
   const ModelConfig& mc = config_.models.at(m);
   io::Model model = [&] {
     if (!mc.file.empty()) {
@@ -53,7 +54,7 @@ io::Model DenseCache::initial(size_t m, uint64_t seed, const pipeline::PreparedD
   }();
   model.metadata.normalization = data.normalization;
   model.metadata.history = json::array({{{"action", "init"}, {"seed", seed}, {"mipp_version", util::mipp_version()}}});
-  io::save_model(file, model.network, model.metadata);
+  if (dist::is_main()) io::save_model(file, model.network, model.metadata);
   return on_device(std::move(model), device_);
 }
 
@@ -64,7 +65,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
   const ModelConfig& mc = config_.models.at(m);
   const std::string model_file = path(m, seed, "dense.pt"), record_file = path(m, seed, "dense.json");
   try {
-    if (fs::exists(record_file)) {
+    if (dist::rank0_decides(fs::exists(record_file))) {
       return trained_.insert_or_assign(id, on_device(io::load_model(model_file), device_)).first->second;
     }
     double train_seconds = 0;
@@ -74,7 +75,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
       t.seed = seed;
       t.checkpoint_path = model_file;
       t.checkpoint_every_epoch = true;
-      t.resume = fs::exists(model_file);
+      t.resume = dist::rank0_decides(fs::exists(model_file));
       sink_.message(util::LogLevel::kInfo,
                     fmt::format("training the dense {} (seed {}, {} epochs)", mc.label, seed, t.epochs));
       const train::TrainResult r = train::train(model, data.train, nullptr, t, sink_);
@@ -83,7 +84,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
       model.extra.clear();
     } else {
       model.metadata.normalization = data.normalization;
-      io::save_model(model_file, model.network, model.metadata);
+      if (dist::is_main()) io::save_model(model_file, model.network, model.metadata);
     }
     const train::EvalResult e = train::evaluate(model.network, data.test);
     const graph::Cost cost = graph::total_cost(model.network);
@@ -91,7 +92,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
                    {"params", cost.params}, {"macs", cost.macs}, {"train_seconds", train_seconds}};
     if (data.test.num_classes > 10) record["top5"] = e.top5;
     record["latency"] = latency_record(model.network, config_.latency);
-    util::write_text_atomically(record_file, record.dump(2) + "\n");
+    if (dist::is_main()) util::write_text_atomically(record_file, record.dump(2) + "\n");
     return trained_.insert_or_assign(id, std::move(model)).first->second;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCancelled) throw;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <optional>
 
+#include "mipp/dist/process_group.h"
 #include "mipp/report/latency.h"
 
 namespace mipp::bench {
@@ -21,6 +22,11 @@ std::optional<double> load_average() {
 nlohmann::json latency_record(const graph::Network& net, const LatencyConfig& latency) {
   nlohmann::json out = nlohmann::json::array();
   if (!latency.enabled) return out;
+  // Data-parallel: rank 0 measures while the others wait, so no rank's work slows its clock.
+  if (!dist::is_main()) {
+    dist::barrier();
+    return out;
+  }
   for (int64_t batch : latency.batches) {
     report::LatencyOptions o;
     o.batch = batch;
@@ -30,6 +36,7 @@ nlohmann::json latency_record(const graph::Network& net, const LatencyConfig& la
     out.push_back(report::measure_latency(net, o));
     if (load) out.back()["load_average"] = *load;
   }
+  dist::barrier();
   return out;
 }
 

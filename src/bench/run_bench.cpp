@@ -19,6 +19,7 @@
 #include "mipp/bench/summary.h"
 #include "mipp/io/model_file.h"
 #include "mipp/util/atomic_file.h"
+#include "mipp/dist/process_group.h"
 #include "mipp/util/device.h"
 #include "mipp/util/error.h"
 
@@ -181,6 +182,7 @@ bool extends_config(const json& newer, const json& older) {
 }
 
 void write_tables(const fs::path& dir, const BenchResults& r) {
+  if (!dist::is_main()) return;  // data-parallel: rank 0 writes
   util::write_text_atomically((dir / "results.csv").string(), results_csv(r));
   util::write_text_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
   util::write_text_atomically((dir / "summary.md").string(), summary_markdown(r));
@@ -214,7 +216,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
 
   const std::vector<Cell> cells = enumerate_cells(config);
   const std::vector<Cell> selected = matching_cells(config, cells, options.cells);  // what this call may run
-  util::RecordLog store((dir / "cells.jsonl").string());
+  util::RecordLog store((dir / "cells.jsonl").string(), /*read_only=*/!dist::is_main());
   BenchOutcome outcome;
   outcome.cells_total = selected.size();
   for (const Cell& cell : selected) outcome.cells_skipped += store.find(cell_key(config, cell)) != nullptr;
@@ -236,7 +238,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     if (!options.cells.empty()) run["cells"] = options.cells;
     manifest["datasets"] = data.checksums();
     manifest["runs"].push_back(run);
-    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+    if (dist::is_main()) util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
   }
   if (outcome.cells_skipped > 0) {
     sink.message(util::LogLevel::kInfo, fmt::format("resuming: {} of {} cells finished earlier, skipped",
@@ -249,9 +251,11 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
   for (size_t i = 0; i < selected.size() && options.run_cells; ++i) {
     const Cell& cell = selected[i];
     const std::string key = cell_key(config, cell);
-    if (store.find(key) != nullptr) continue;
+    // Data-parallel: every rank runs every cell together; rank 0's log and Ctrl-C decide.
+    if (dist::rank0_decides(store.find(key) != nullptr)) continue;
     sink.stage_begin("bench", static_cast<int64_t>(selected.size()));
-    const bool go = sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(selected.size()));
+    const bool go =
+        dist::rank0_decides(sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(selected.size())));
     sink.stage_end();
     if (!go) {
       write_tables(dir, collect(config, cells, store, dense, environment, options.command));
@@ -301,6 +305,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
 
   const BenchResults results = collect(config, cells, store, dense, environment, options.command);
   write_tables(dir, results);
+  if (!dist::is_main()) return outcome;
   const PlotOutcome plots = write_plots(results, (dir / "plots").string(), options.render_plots);
   outcome.plot_note = plots.note;
   if (options.run_cells) {

@@ -6,6 +6,7 @@
 
 #include <ATen/ops/cat.h>
 #include <ATen/ops/empty_like.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/zeros.h>
 
 #include <charconv>
@@ -157,6 +158,13 @@ void all_reduce_sum(at::Tensor& tensor) {
 void barrier() {
   if (world_size() == 1) return;
   run_collectives("barrier", [&](c10d::Backend& b) { return std::vector<c10::intrusive_ptr<c10d::Work>>{b.barrier()}; });
+}
+
+bool rank0_decides(bool value) {
+  if (world_size() == 1) return value;
+  at::Tensor t = at::full({1}, is_main() && value ? 1.0 : 0.0, at::kDouble);
+  all_reduce_sum(t);
+  return t.item<double>() > 0;
 }
 
 Share my_share(int64_t n) {

@@ -14,7 +14,7 @@
 
 namespace mipp::util {
 
-RecordLog::RecordLog(std::string path) : path_(std::move(path)) {
+RecordLog::RecordLog(std::string path, bool read_only) : path_(std::move(path)), read_only_(read_only) {
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) return;
   std::ifstream in(path_);
@@ -40,7 +40,7 @@ RecordLog::RecordLog(std::string path) : path_(std::move(path)) {
     kept += lines[i] + "\n";
     records_.push_back(std::move(record));
   }
-  if (torn) util::write_text_atomically(path_, kept);
+  if (torn && !read_only_) util::write_text_atomically(path_, kept);
   // Later records of a key replace earlier ones.
   std::vector<nlohmann::json> unique;
   for (auto& r : records_) {
@@ -64,6 +64,7 @@ const nlohmann::json* RecordLog::find(const std::string& key) const {
 void RecordLog::append(const nlohmann::json& record) {
   MIPP_CHECK(record.contains("key") && record.at("key").is_string(), kInvalidArgument, "a record needs a \"key\"");
   const std::string line = record.dump() + "\n";
+  if (read_only_) return remember(record);
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   MIPP_CHECK(fd >= 0, kIo, "{}: cannot open for appending: {}", path_, std::strerror(errno));
   const ssize_t written = ::write(fd, line.data(), line.size());
@@ -71,6 +72,10 @@ void RecordLog::append(const nlohmann::json& record) {
   const bool synced = written == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   MIPP_CHECK(synced, kIo, "{}: cannot append a record: {}", path_, std::strerror(written < 0 ? saved : errno));
+  remember(record);
+}
+
+void RecordLog::remember(const nlohmann::json& record) {
   for (nlohmann::json& r : records_) {
     if (r.at("key") == record.at("key")) {
       r = record;

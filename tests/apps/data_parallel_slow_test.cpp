@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -157,6 +158,34 @@ TEST(DataParallel, ShardedCalibrationKeepsTheUnitsOfOneProcess) {
     // Every rank removed its checkpoint; only rank 0 wrote the model.
     EXPECT_FALSE(std::filesystem::exists(dir.file("two.pt.checkpoint.jsonl.rank1")));
   }
+}
+
+TEST(DataParallel, BenchCellsOnTwoRanksMatchOneProcess) {
+  testing::TempDir dir;
+  const std::string config = std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json --no-plots --quiet";
+  const auto one = run_mipp("bench " + config + " --out " + dir.file("one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = run_mipp("bench " + config + " --nproc 2 --out " + dir.file("two"));
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  auto cells = [](const std::string& file) {
+    std::map<std::string, nlohmann::json> out;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      EXPECT_EQ(out.count(j.at("key")), 0u) << "a cell recorded twice: " << line;
+      out[j.at("key")] = j;
+    }
+    return out;
+  };
+  const auto a = cells(dir.file("one/cells.jsonl")), b = cells(dir.file("two/cells.jsonl"));
+  ASSERT_EQ(a.size(), 8u);
+  ASSERT_EQ(b.size(), 8u);
+  for (const auto& [key, cell] : a) {
+    ASSERT_EQ(b.count(key), 1u) << key;
+    EXPECT_EQ(b.at(key).at("status"), "ok") << key;
+    EXPECT_NEAR(cell.at("top1_final").get<double>(), b.at(key).at("top1_final").get<double>(), 0.005) << key;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.file("two/results.json")));
 }
 
 TEST(DataParallel, LaunchErrorsAreOneLineAndExitTwo) {

@@ -61,6 +61,10 @@ void all_reduce_sum(at::Tensor& tensor);
 // Waits until every rank has reached it.
 void barrier();
 
+// Rank 0's `value` on every rank: for decisions a rank takes from files only rank 0 writes (has
+// this cell run? is that model trained?), so all ranks take the same path through collectives.
+bool rank0_decides(bool value);
+
 // This rank's contiguous share [first, first + count) of `n` items split as evenly as possible in
 // rank order (a rank may get none when n < world_size()); all of them in a run of one. Shares in
 // rank order tile [0, n), so gathering per-share results in rank order restores the item order.

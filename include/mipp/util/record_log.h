@@ -18,7 +18,9 @@ class RecordLog {
  public:
   // Reads `path` when it exists. Every record must have a string "key". Throws Error(kCorruption)
   // naming the line for a malformed line that is not the last, Error(kIo) when it cannot be read.
-  explicit RecordLog(std::string path);
+  // A `read_only` log reads the file but never writes it: append() keeps the record in memory only
+  // (the other ranks of a data-parallel run, which follow the file rank 0 writes).
+  explicit RecordLog(std::string path, bool read_only = false);
 
   const std::vector<nlohmann::json>& records() const { return records_; }
   // The record with this key, or null.
@@ -28,7 +30,10 @@ class RecordLog {
   void append(const nlohmann::json& record);
 
  private:
+  void remember(const nlohmann::json& record);  // in memory: replaces the record of its key
+
   std::string path_;
+  bool read_only_ = false;
   std::vector<nlohmann::json> records_;
 };
 
