@@ -67,8 +67,7 @@ int apply_global_options(const GlobalOptions& global, bool data_parallel) {
   int threads = global.threads;
   if (threads == 0) {
     const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const char* local_ranks = std::getenv("LOCAL_WORLD_SIZE");
-    threads = parallel && local_ranks != nullptr ? std::max(1, hardware / std::max(1, std::atoi(local_ranks))) : hardware;
+    threads = parallel ? std::max(1, hardware / launch->local_world_size) : hardware;
   }
   at::set_num_threads(threads);
   // A backstop only: library code takes its generators explicitly and never reads the global one.

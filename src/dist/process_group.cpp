@@ -160,11 +160,22 @@ void barrier() {
   run_collectives("barrier", [&](c10d::Backend& b) { return std::vector<c10::intrusive_ptr<c10d::Work>>{b.barrier()}; });
 }
 
+void broadcast_from_rank0(std::vector<at::Tensor>& tensors) {
+  if (world_size() == 1 || tensors.empty()) return;
+  run_collectives("broadcast", [&](c10d::Backend& b) {
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;
+    for (at::Tensor& t : tensors) {
+      std::vector<at::Tensor> one{t};  // one collective per tensor, as in all_reduce_sum
+      works.push_back(b.broadcast(one, c10d::BroadcastOptions{/*rootRank=*/0}));
+    }
+    return works;
+  });
+}
+
 bool rank0_decides(bool value) {
-  if (world_size() == 1) return value;
-  at::Tensor t = at::full({1}, is_main() && value ? 1.0 : 0.0, at::kDouble);
-  all_reduce_sum(t);
-  return t.item<double>() > 0;
+  std::vector<at::Tensor> flag{at::full({1}, value ? 1 : 0, at::kLong)};
+  broadcast_from_rank0(flag);
+  return flag[0].item<int64_t>() != 0;
 }
 
 Share my_share(int64_t n) {

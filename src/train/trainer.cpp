@@ -173,10 +173,7 @@ void start_from_rank0(graph::Network& net) {
   std::vector<at::Tensor> tensors;
   for (auto& [name, t] : net.named_parameters()) tensors.push_back(t);
   for (auto& [name, t] : net.named_buffers()) tensors.push_back(t);
-  if (!dist::is_main()) {
-    for (at::Tensor& t : tensors) t.zero_();
-  }
-  dist::all_reduce_sum(tensors);
+  dist::broadcast_from_rank0(tensors);
 }
 
 }  // namespace

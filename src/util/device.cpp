@@ -56,9 +56,4 @@ std::string describe_device(c10::Device device) {
 #endif
 }
 
-void synchronize(c10::Device device) {
-  if (!device.is_cuda()) return;
-  at::detail::getCUDAHooks().deviceSynchronize(device.index());
-}
-
 }  // namespace mipp::util

@@ -61,6 +61,9 @@ void all_reduce_sum(at::Tensor& tensor);
 // Waits until every rank has reached it.
 void barrier();
 
+// Overwrites each tensor with rank 0's (a no-op in a run of one).
+void broadcast_from_rank0(std::vector<at::Tensor>& tensors);
+
 // Rank 0's `value` on every rank: for decisions a rank takes from files only rank 0 writes (has
 // this cell run? is that model trained?), so all ranks take the same path through collectives.
 bool rank0_decides(bool value);

@@ -25,8 +25,4 @@ std::string describe_device(c10::Device device);
 // Number of GPUs this process can use (0 in a CPU-only build).
 int gpu_count();
 
-// Waits until the device has finished the work queued on it (a no-op on the CPU): timings of GPU
-// work must call it before reading the clock.
-void synchronize(c10::Device device);
-
 }  // namespace mipp::util
