@@ -12,7 +12,8 @@
 #                     needs a CUDA toolkit.
 #   MIPP_CUDA=AUTO    (the default) ON when torch was built with CUDA and a CUDA toolkit is found.
 # Sets: MIPP_PYTHON (the interpreter tests and benchmarks run), MIPP_TORCH_VERSION,
-#       MIPP_TORCH_CUDA ("cpu" for a CPU-only build, else the CUDA version linked), MIPP_WITH_CUDA.
+#       MIPP_TORCH_CUDA ("cpu" for a CPU-only build, else the CUDA version linked), MIPP_WITH_CUDA,
+#       MIPP_TORCH_LIBRARY_DIR (where libtorch_python.so is, for the Python extension).
 
 set(MIPP_CUDA AUTO CACHE STRING "Link LibTorch's CUDA libraries: ON, OFF or AUTO")
 set_property(CACHE MIPP_CUDA PROPERTY STRINGS AUTO ON OFF)
@@ -25,7 +26,11 @@ function(mipp_torch_fail message)
   message(FATAL_ERROR "mipp: configuration stopped before any compile (the line above says why)")
 endfunction()
 
-# The interpreter: named, or the one scripts/python runs.
+# The interpreter: named; under `pip install .`, the one installing (its torch is the user's);
+# otherwise the one scripts/python runs.
+if(NOT MIPP_PYTHON AND SKBUILD AND Python_EXECUTABLE)
+  set(MIPP_PYTHON ${Python_EXECUTABLE} CACHE FILEPATH "Python whose torch mipp builds against" FORCE)
+endif()
 if(NOT MIPP_PYTHON)
   execute_process(COMMAND ${CMAKE_SOURCE_DIR}/scripts/python -c "import sys; print(sys.executable)"
                   OUTPUT_VARIABLE python_path ERROR_VARIABLE python_error RESULT_VARIABLE python_rc
@@ -49,6 +54,7 @@ if(Torch_DIR AND NOT Torch_DIR STREQUAL MIPP_TORCH_DIR_FROM_WHEEL)
     mipp_torch_fail("the LibTorch at ${Torch_DIR} is version ${Torch_VERSION}; mipp needs 2.x")
   endif()
   set(MIPP_TORCH_VERSION ${Torch_VERSION})
+  set(MIPP_TORCH_LIBRARY_DIR ${TORCH_INSTALL_PREFIX}/lib)
   if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES)
     set(MIPP_WITH_CUDA ON)
   else()
@@ -57,7 +63,9 @@ if(Torch_DIR AND NOT Torch_DIR STREQUAL MIPP_TORCH_DIR_FROM_WHEEL)
   add_library(mipp_torch INTERFACE)
   target_link_libraries(mipp_torch INTERFACE ${TORCH_LIBRARIES})
 else()
-  execute_process(COMMAND ${MIPP_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/torch_info.py
+  # Without PYTHONPATH: pip's isolated build environment uses it to hide the installed packages,
+  # torch among them.
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=PYTHONPATH ${MIPP_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/torch_info.py
                   OUTPUT_VARIABLE torch_info ERROR_VARIABLE torch_error RESULT_VARIABLE torch_rc
                   ERROR_STRIP_TRAILING_WHITESPACE)
   if(NOT torch_rc EQUAL 0)
@@ -74,6 +82,7 @@ else()
     mipp_torch_fail("${MIPP_PYTHON} has torch ${torch_version}; mipp needs torch 2.x: run scripts/install-deps.sh")
   endif()
   set(MIPP_TORCH_VERSION ${torch_version})
+  set(MIPP_TORCH_LIBRARY_DIR ${torch_library_dir})
 
   set(MIPP_WITH_CUDA OFF)
   if(MIPP_CUDA STREQUAL "ON" OR MIPP_CUDA STREQUAL "AUTO")

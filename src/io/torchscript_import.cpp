@@ -912,54 +912,67 @@ bool has_mipp_metadata(const std::string& path) {
 }  // namespace
 
 Model import_torchscript(const std::string& path, const ImportOptions& options) {
-  const Shape& shape = options.input_shape;
   jit::Module module = load_module(path);  // first: a file that is no TorchScript at all is named as such
-  MIPP_CHECK(!shape.empty(), kInvalidArgument,
+  MIPP_CHECK(!options.input_shape.empty(), kInvalidArgument,
              "{}: a TorchScript file without mipp metadata needs its per-sample input shape (--input-shape C,H,W)",
              path);
+  return import_module(module, path, options);
+}
+
+Model import_module(const jit::Module& scripted, const std::string& source, const ImportOptions& options) {
+  const Shape& shape = options.input_shape;
+  MIPP_CHECK(!shape.empty(), kInvalidArgument, "{}: the per-sample input shape is missing", source);
+  // A clone of the module object (its attributes still share their tensors), so that switching it
+  // to eval mode leaves the caller's module as it was.
+  jit::Module module = scripted.clone(/*inplace=*/true);
   module.eval();
   at::NoGradGuard no_grad;
 
-  // Run PyTorch's own forward first: a wrong input shape is named here, in PyTorch's words.
-  const at::Tensor x = probe_input(shape);
+  // Run PyTorch's own forward first: a wrong input shape is named here, in PyTorch's words. The
+  // probe goes where the module's parameters are (a model on a GPU runs there).
+  at::Tensor x = probe_input(shape);
+  for (const at::Tensor& p : module.parameters()) {
+    x = x.to(p.device());
+    break;
+  }
   c10::IValue y;
   try {
     y = module.forward({x});
   } catch (const std::exception& e) {  // c10::Error, or the interpreter's JITException
-    MIPP_FAIL(kInvalidArgument, "{}: the model does not run on inputs of shape [N, {}]: {}", path, fmt::join(shape, ", "),
+    MIPP_FAIL(kInvalidArgument, "{}: the model does not run on inputs of shape [N, {}]: {}", source, fmt::join(shape, ", "),
               torch_message(e));
   }
-  MIPP_CHECK(y.isTensor(), kNotSupported, "{}: forward returns {}; mipp imports models that return one tensor", path,
+  MIPP_CHECK(y.isTensor(), kNotSupported, "{}: forward returns {}; mipp imports models that return one tensor", source,
              y.tagKind());
   const at::Tensor expected = y.toTensor();
 
-  Importer importer(path, shape);
+  Importer importer(source, shape);
   graph::Network net = [&] {
     try {
       return importer.run(module);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {  // LibTorch refusing something the walk did not foresee
-      MIPP_FAIL(kNotSupported, "{}: cannot import this model: {}", path, torch_message(e));
+      MIPP_FAIL(kNotSupported, "{}: cannot import this model: {}", source, torch_message(e));
     }
   }();
 
   // Never a silently wrong model: the imported graph must compute what the module computes.
   const at::Tensor got = graph::forward(net, x).output;
   MIPP_CHECK(got.sizes() == expected.sizes(), kNotSupported,
-             "{}: the imported graph gives outputs [{}], the TorchScript module [{}]", path, fmt::join(got.sizes(), ", "),
+             "{}: the imported graph gives outputs [{}], the TorchScript module [{}]", source, fmt::join(got.sizes(), ", "),
              fmt::join(expected.sizes(), ", "));
   const double diff = (got - expected).abs().max().item<double>();
   const double scale = 1.0 + expected.abs().max().item<double>();
   MIPP_CHECK(diff <= 1e-4 * scale, kNotSupported,
-             "{}: the imported graph's output differs from the TorchScript module's by {:.3g}; an op was misread", path,
+             "{}: the imported graph's output differs from the TorchScript module's by {:.3g}; an op was misread", source,
              diff);
 
   Model model{std::move(net), {}, {}};
   const auto name = module.type()->name();
   model.metadata.architecture = name ? name->name() : "imported";
   model.metadata.history = nlohmann::json::array({{{"action", "import"},
-                                                   {"source", path},
+                                                   {"source", source},
                                                    {"input_shape", shape},
                                                    {"notes", importer.notes()},
                                                    {"mipp_version", util::mipp_version()}}});

@@ -22,6 +22,10 @@
 #include "mipp/graph/network.h"
 #include "mipp/io/model_file.h"
 
+namespace torch::jit {
+struct Module;
+}
+
 namespace mipp::io {
 
 struct ImportOptions {
@@ -36,6 +40,12 @@ struct ImportOptions {
 // TorchScript archive, Error(kInvalidArgument) for a missing or wrong input shape, and
 // Error(kNotSupported) for a model mipp cannot represent (naming the op and where it is).
 Model import_torchscript(const std::string& path, const ImportOptions& options);
+
+// The same for a module already in memory (Python's torch.jit.script / trace of a user's model):
+// `source` names it in messages and in the import record. The network's tensors share memory with
+// the module's attributes; the module is left as it was (its training flag included). The probe
+// input goes to the device of the module's parameters.
+Model import_module(const torch::jit::Module& module, const std::string& source, const ImportOptions& options);
 
 // load_model() for files mipp wrote; import_torchscript() for other TorchScript files. The
 // input shape is needed only for the latter: without it, Error(kInvalidArgument) asks for it.
