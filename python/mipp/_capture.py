@@ -9,6 +9,8 @@ the engine's import then checks that its graph computes what the module computes
 Tracing runs forward once, so it runs in eval mode under no_grad: batch-norm statistics stay as
 they were.
 """
+import warnings
+
 import torch
 import torch.nn as nn
 
@@ -32,7 +34,8 @@ def _trace(model, example):
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
             return torch.jit.trace(model, example, check_trace=False)
     finally:
         model.train(was_training)
@@ -48,7 +51,11 @@ def import_model(model, example_inputs):
     example = example.to(device)
     name = type(model).__name__
     try:
-        script = torch.jit.script(model)
+        with warnings.catch_warnings():
+            # torch 2.11 marks TorchScript deprecated; it is what mipp reads (docs/PYTHON.md, "How a
+            # model crosses over").
+            warnings.simplefilter("ignore", DeprecationWarning)
+            script = torch.jit.script(model)
     except Exception as e:  # TorchScript's frontend raises many kinds
         script_error = f"torch.jit.script failed: {_first_line(e)}"
     else:

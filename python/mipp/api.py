@@ -2,6 +2,7 @@
 DataLoaders), hands them to the engine (mipp._core) and gives back Python objects."""
 import json
 import os
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -144,7 +145,10 @@ def load(path):
     """Opens a mipp model file (.pt): a TorchScript module, with mipp's metadata (architecture,
     dataset, normalisation, history). Raises ValueError for a file that is not one."""
     core = _core.load(os.fspath(path))
-    return LoadedModel(module=torch.jit.load(os.fspath(path), map_location="cpu"), metadata=json.loads(core.metadata()))
+    with warnings.catch_warnings():  # deprecated in torch 2.11: docs/PYTHON.md, "How a model crosses over"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = torch.jit.load(os.fspath(path), map_location="cpu")
+    return LoadedModel(module=module, metadata=json.loads(core.metadata()))
 
 
 def save(model, path, example_inputs, *, architecture=None, dataset=None, normalization=None):
