@@ -37,13 +37,16 @@ class Block(nn.Module):
 
 
 class SmallResNet(nn.Module):
+    """Three stages of one block each, 16-32-64 channels at 14x14, 7x7 and 4x4: 2.6M MACs, small
+    enough to train on a laptop's CPU in a minute."""
+
     def __init__(self, classes=10):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU())
-        self.stage1 = Block(32, 32, 1)
-        self.stage2 = Block(32, 64, 2)
-        self.stage3 = Block(64, 128, 2)
-        self.fc = nn.Linear(128, classes)
+        self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.stage1 = Block(16, 16, 2)
+        self.stage2 = Block(16, 32, 2)
+        self.stage3 = Block(32, 64, 2)
+        self.fc = nn.Linear(64, classes)
 
     def forward(self, x):
         x = self.stage3(self.stage2(self.stage1(self.stem(x))))
@@ -74,18 +77,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sparsity", type=float, default=0.7, help="fraction of parameters removed (default 0.7)")
     parser.add_argument("--baseline", default="magnitude", help="the method MIPP is compared with (default magnitude)")
+    parser.add_argument("--baseline-scope", default="layer",
+                        help="the baseline's scope: layer (the same fraction of every layer, default) or global")
     parser.add_argument("--train-samples", type=int, default=60000, help="training samples used (default all)")
+    parser.add_argument("--test-samples", type=int, default=10000, help="test samples used (default all)")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="[%(name)s] %(message)s")  # mipp's progress
 
     data = mipp.dataset("fashion-mnist", input_shape=(1, 28, 28))  # the CLI's default dataset, normalised
     train_set = torch.utils.data.Subset(data.train, range(min(args.train_samples, len(data.train))))
     train_loader = DataLoader(train_set, batch_size=128, shuffle=True)
-    test_loader = DataLoader(data.test, batch_size=1000)
+    test_set = torch.utils.data.Subset(data.test, range(min(args.test_samples, len(data.test))))
+    test_loader = DataLoader(test_set, batch_size=1000)
     example = data.test.tensors[0][:1]
 
     model = SmallResNet()
@@ -94,9 +101,9 @@ def main():
     rows = [("dense", model, None, accuracy(model, test_loader), None)]
     print(f"dense model: {rows[0][3]:.2f}% after one epoch ({time.time() - start:.0f} s)")
 
-    for method in ["mipp", args.baseline]:
+    for method, scope in [("mipp", "global"), (args.baseline, args.baseline_scope)]:
         pruned = copy.deepcopy(model)
-        report = mipp.prune(pruned, example, method=method, sparsity=args.sparsity, target="params",
+        report = mipp.prune(pruned, example, method=method, sparsity=args.sparsity, target="params", scope=scope,
                             calibration=train_loader, seed=args.seed)
         print(report)
         right_after = accuracy(pruned, test_loader)
