@@ -68,6 +68,8 @@ def prune(model, example_inputs, method="mipp", sparsity=0.5, target="units", sc
         raise ValueError(f"target {target!r}: one of {', '.join(_TARGETS)}")
     if not isinstance(sparsity, (int, float)) or isinstance(sparsity, bool):
         raise TypeError(f"sparsity: expected a number in [0, 1), got {type(sparsity).__name__}")
+    if not isinstance(scope, (str, dict)):
+        raise TypeError(f"scope: expected \"global\", \"layer\" or a dict of group name -> sparsity, got {type(scope).__name__}")
     core, how = import_model(model, example_inputs)
     needs_data = info["needs_data"] or reweight or recalibrate_bn
     inputs, labels = _calibration(calibration, info, needs_data, calib_samples)

@@ -13,6 +13,7 @@
 #include <torch/csrc/jit/python/module_python.h>
 #include <torch/csrc/utils/pybind.h>
 #include <ATen/ops/full.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "mipp/data/dataset.h"
@@ -170,19 +171,29 @@ json parse_options(const std::string& text) {
 }
 
 // prune(): one pruning run, as `mipp prune` does it, on the model's copy in the library.
+// The options of a pruning run from the package's JSON; a value of the wrong type is named.
+pipeline::PruneOptions prune_options(const json& config) {
+  pipeline::PruneOptions options;
+  try {
+    options.method = config.at("method").get<std::string>();
+    options.method_options = config.value("method_options", json::object());
+    options.budget = budget_from_json(config.value("budget", json::object()));
+    options.seed = config.value("seed", uint64_t{0});
+    options.rounds = config.value("rounds", 1);
+    options.round_schedule = config.value("round_schedule", options.round_schedule);
+    options.reweight = config.value("reweight", false);
+    options.reweight_options.variant = config.value("reweight_variant", options.reweight_options.variant);
+    options.recalibrate_bn = config.value("recalibrate_bn", false);
+  } catch (const json::exception& e) {
+    MIPP_FAIL(kInvalidArgument, "prune options {}: a value has the wrong type ({})", config.dump(), e.what());
+  }
+  return options;
+}
+
 py::tuple prune_model(const io::Model& model, const std::string& config_text, const std::optional<at::Tensor>& inputs,
                 const std::optional<at::Tensor>& labels, const std::string& device, py::object callback) {
   const json config = parse_options(config_text);
-  pipeline::PruneOptions options;
-  options.method = config.at("method").get<std::string>();
-  options.method_options = config.value("method_options", json::object());
-  options.budget = budget_from_json(config.value("budget", json::object()));
-  options.seed = config.value("seed", uint64_t{0});
-  options.rounds = config.value("rounds", 1);
-  options.round_schedule = config.value("round_schedule", options.round_schedule);
-  options.reweight = config.value("reweight", false);
-  options.reweight_options.variant = config.value("reweight_variant", options.reweight_options.variant);
-  options.recalibrate_bn = config.value("recalibrate_bn", false);
+  const pipeline::PruneOptions options = prune_options(config);
   const auto method = prune::make_method(options.method, options.method_options);  // fail fast
   const bool needs_data = method->needs_data() || options.reweight || options.recalibrate_bn;
   MIPP_CHECK(!needs_data || inputs, kInvalidArgument,

@@ -106,6 +106,10 @@ def test_bad_input_raises_with_the_clis_message_and_leaves_the_model_untouched()
         mipp.prune(model, x, method="snip", calibration=torch.randn(16, 3, 32, 32))
     with pytest.raises(ValueError, match="does not run on inputs of shape"):
         mipp.prune(model, torch.randn(2, 5, 32, 32), method="magnitude")
+    with pytest.raises(TypeError, match="scope"):
+        mipp.prune(model, x, method="magnitude", scope=["layer1.0.conv1"])
+    with pytest.raises(ValueError, match="wrong type"):
+        mipp.prune(model, x, method="magnitude", min_width="two")
     with pytest.raises(ValueError, match="unknown option"):
         mipp.prune(model, x, method="magnitude", colour="blue")
     with pytest.raises(ValueError, match="sort"):
