@@ -65,10 +65,12 @@ int apply_global_options(const GlobalOptions& global, bool data_parallel) {
              "this command runs in one process, but the environment describes rank {} of {} (RANK, WORLD_SIZE): "
              "run it without torchrun", launch ? launch->rank : 0, launch ? launch->world_size : 1);
   int threads = global.threads;
-  if (threads == 0) {
-    const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = parallel ? std::max(1, hardware / launch->local_world_size) : hardware;
-  }
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // More intra-op threads than cores only make OpenMP wait; thousands take minutes to start.
+  const int max_threads = 4 * hardware;
+  MIPP_CHECK(threads <= max_threads, kInvalidArgument,
+             "--threads {}: at most {} on this machine (4 x its {} hardware threads)", threads, max_threads, hardware);
+  if (threads == 0) threads = parallel ? std::max(1, hardware / launch->local_world_size) : hardware;
   at::set_num_threads(threads);
   // A backstop only: library code takes its generators explicitly and never reads the global one.
   at::manual_seed(global.seed);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -110,6 +111,10 @@ TEST(Cli, BadOptionValuesNameTheOption) {
   expect_bad_input(run_mipp("export --model lenet5 --input-shape 1,x,28 --out " + dir.file("m.pt")), "--input-shape");
   expect_bad_input(run_mipp("export --model lenet5 --num-classes 1 --out " + dir.file("m.pt")), "num_classes 1");
   expect_bad_input(run_mipp("inspect --model lenet5 --threads -1"), "--threads");
+  // Thousands of threads used to start (minutes) before anything ran: the limit is named.
+  const std::string limit =
+      "at most " + std::to_string(4 * std::max(1u, std::thread::hardware_concurrency())) + " on this machine";
+  expect_bad_input(run_mipp("--threads 4096 inspect --model lenet5"), limit);
   expect_bad_input(run_mipp("inspect --model lenet5 --width 0.5"), "width 0.5");
   expect_bad_input(run_mipp("export --model lenet5"), "--out");
   EXPECT_EQ(dir.num_entries(), 0);
