@@ -45,6 +45,19 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
 }
 
+void refuse_empty_numbers(CLI::App& app) {
+  static const CLI::Validator non_empty(
+      [](std::string& value) -> std::string {
+        return value.find_first_not_of(" \t") == std::string::npos ? "empty value: expected a number" : "";
+      },
+      "");
+  for (CLI::Option* option : app.get_options()) {
+    const std::string type = option->get_type_name();
+    if (type == "FLOAT" || type == "INT" || type == "UINT" || type == "NUMBER") option->check(non_empty);
+  }
+  for (CLI::App* sub : app.get_subcommands({})) refuse_empty_numbers(*sub);
+}
+
 namespace {
 c10::Device resolved_device(c10::kCPU);
 bool announce_device = false;  // --device auto took a GPU: say so when a command first uses it

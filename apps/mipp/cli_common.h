@@ -40,6 +40,10 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 // through fallthrough).
 void add_global_options(CLI::App& app, GlobalOptions& global);
 
+// Numeric options (of every subcommand, recursively) refuse an empty value, which CLI11 would
+// otherwise read as 0 (`--sparsity ""` wrote an unpruned model). Call once all options exist.
+void refuse_empty_numbers(CLI::App& app);
+
 // Applies --threads to LibTorch (returns the number in effect; reports record it), seeds LibTorch's
 // global generator with --seed and resolves --device (run_device()). When the environment
 // describes a data-parallel launch (torchrun), joins it if the command runs data-parallel

@@ -31,6 +31,8 @@ struct PruneCommandOptions {
   double confidence = 0;      // mipp: > 0 sets its confidence level
   std::string estimator;      // mipp: the estimator, when given
   bool sparsity_given = false;
+  bool confidence_given = false;
+  bool calib_samples_given = false;
   bool no_eval = false;
   bool list_methods = false;
   std::string out;
@@ -73,9 +75,14 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   start_local_ranks_if_asked(opt.nproc, /*batch_size=*/0);
   const int threads = apply_global_options(global, /*data_parallel=*/true);
   opt.prune.method_options = parse_json(opt.method_options, "--method-options");
-  if (opt.confidence != 0 || !opt.estimator.empty()) {
+  // 0 means "not given" for both below; given, it is out of range.
+  MIPP_CHECK(!opt.confidence_given || (opt.confidence > 0 && opt.confidence < 1), kInvalidArgument,
+             "--confidence {}: must be in (0, 1)", opt.confidence);
+  MIPP_CHECK(!opt.calib_samples_given || opt.calib_samples >= 1, kInvalidArgument,
+             "--calib-samples {}: must be at least 1", opt.calib_samples);
+  if (opt.confidence_given || !opt.estimator.empty()) {
     MIPP_CHECK(opt.prune.method == "mipp", kInvalidArgument, "--confidence and --estimator are options of --method mipp");
-    if (opt.confidence != 0) {
+    if (opt.confidence_given) {
       opt.prune.method_options["confidence"] = opt.confidence;
       // Without --sparsity the confidence level alone decides what is removed (the paper's mode).
       if (!opt.sparsity_given) opt.prune.method_options["mode"] = "confidence";
@@ -207,6 +214,8 @@ void add_prune_command(CLI::App& app, GlobalOptions& global) {
     if (opt->source.file.empty() && opt->source.zoo_name.empty()) throw CLI::RequiredError("a model file or --model NAME");
     if (opt->out.empty()) throw CLI::RequiredError("--out");
     opt->sparsity_given = cmd->count("--sparsity") > 0;
+    opt->confidence_given = cmd->count("--confidence") > 0;
+    opt->calib_samples_given = cmd->count("--calib-samples") > 0;
     run_prune(*opt, global);
   });
 }

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_demo_command(app, global);
   add_mi_command(app, global);
   add_bench_command(app, global);
+  refuse_empty_numbers(app);
 
   try {
     app.parse(argc, argv);

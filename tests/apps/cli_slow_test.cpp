@@ -115,6 +115,14 @@ TEST(Cli, BadOptionValuesNameTheOption) {
   const std::string limit =
       "at most " + std::to_string(4 * std::max(1u, std::thread::hardware_concurrency())) + " on this machine";
   expect_bad_input(run_mipp("--threads 4096 inspect --model lenet5"), limit);
+  // An empty number used to read as 0: prune wrote an unpruned model.
+  expect_bad_input(run_mipp("prune --model lenet5 --method random --sparsity '' --no-eval --out " + dir.file("p.pt")),
+                   "--sparsity: empty value");
+  // 0 meant "not given" for both: the documented ranges are now enforced.
+  expect_bad_input(run_mipp("prune --model lenet5 --method mipp --confidence 0 --no-eval --out " + dir.file("p.pt")),
+                   "--confidence 0: must be in (0, 1)");
+  expect_bad_input(run_mipp("prune --model lenet5 --method snip --calib-samples 0 --out " + dir.file("p.pt")),
+                   "--calib-samples 0: must be at least 1");
   expect_bad_input(run_mipp("inspect --model lenet5 --width 0.5"), "width 0.5");
   expect_bad_input(run_mipp("export --model lenet5"), "--out");
   EXPECT_EQ(dir.num_entries(), 0);
