@@ -328,8 +328,7 @@ PYBIND11_MODULE(_core, m) {
         return j.dump();
       })
       .def("groups", [](const io::Model& model) { return groups_json(model.network).dump(); })
-      .def("node_tensors", [](const io::Model& model) { return node_tensors(model.network); })
-      .def("num_nodes", [](const io::Model& model) { return model.network.num_nodes(); });
+      .def("node_tensors", [](const io::Model& model) { return node_tensors(model.network); });
 
   m.def("import_module", &import_script_module, py::arg("script_module"), py::arg("input_shape"), py::arg("source"));
   m.def("prune", &python::prune_model, py::arg("model"), py::arg("config"), py::arg("inputs"), py::arg("labels"), py::arg("device"),
@@ -349,7 +348,6 @@ PYBIND11_MODULE(_core, m) {
     }
     return out;
   });
-  m.def("estimators", [] { return info::estimator_names(); });
   m.def("load", [](const std::string& path) { return io::load_model(path); }, py::arg("path"));
   m.def("save", [](const io::Model& model, const std::string& path, const std::string& metadata_text) {
     io::ModelMetadata metadata = model.metadata;
