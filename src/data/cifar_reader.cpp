@@ -26,7 +26,13 @@ CifarPart read_cifar_file(const std::string& path, int64_t num_classes) {
   // CIFAR-100 records carry the coarse label first; the fine label (100 classes) is the second byte.
   const int64_t label_bytes = num_classes == 100 ? 2 : 1;
   const int64_t record_bytes = label_bytes + kPixelBytes;
-  const std::string bytes = read_file_bytes(path);
+  // No header says how long the file is: the bound is what fits in memory with the float32 copy
+  // of its pixels (4 bytes each), so a gzip bomb stops there instead of exhausting the machine.
+  const uint64_t max_bytes = physical_memory_bytes() / (1 + sizeof(float));
+  const std::string bytes = read_file_bytes(
+      path, max_bytes,
+      fmt::format("CIFAR-{} data of more than {} bytes does not fit this machine's memory once decoded", num_classes,
+                  max_bytes));
   const int64_t size = static_cast<int64_t>(bytes.size());
   MIPP_CHECK(size > 0 && size % record_bytes == 0, kCorruption,
              "{}: {} bytes is not a positive multiple of the {}-byte CIFAR-{} record", path, size, record_bytes,

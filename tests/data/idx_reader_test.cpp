@@ -1,8 +1,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <filesystem>
+#include <zlib.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "data/file_bytes.h"
 #include "support/expect_error.h"
 #include "mipp/data/readers.h"
 #include "support/dataset_files.h"
@@ -31,6 +36,42 @@ class IdxReaderTest : public ::testing::Test {
   const at::Tensor pixels_ = testing::random_pixels({5, 4, 3}, 1);
   const at::Tensor labels_ = torch::tensor({3, 0, 9, 1, 4}, torch::kInt64);
 };
+
+// `bytes` as one gzip member (deflate with a gzip wrapper: windowBits 15 + 16).
+std::string gzip_member(const std::string& bytes) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, bytes.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A gzip file that inflates to `header` followed by `mib` MiB of zeros: gzip members concatenated
+// (zlib reads them as one stream), each 1 MiB of zeros in about 1 KB, so the file stays small.
+void write_gzip_bomb(const std::string& path, const std::string& header, int mib) {
+  const std::string zeros(1 << 20, '\0');
+  const std::string member = gzip_member(zeros);
+  std::ofstream out(path, std::ios::binary);
+  out << gzip_member(header);
+  for (int i = 0; i < mib; ++i) out << member;
+}
+
+// An IDX header: magic and big-endian dimensions.
+std::string idx_header(uint32_t magic, const std::vector<uint32_t>& dims) {
+  std::string h;
+  auto put = [&](uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) h.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  put(magic);
+  for (uint32_t d : dims) put(d);
+  return h;
+}
 
 }  // namespace
 
@@ -120,6 +161,54 @@ TEST_F(IdxReaderTest, LabelOutOfRangeNamesIndexAndValue) {
                {labels_path(), "label 12", "index 2", "[0, 10)"});
   // The same file is fine with more classes.
   EXPECT_EQ(read_idx(images_path(), labels_path(), "tiny", 13).num_classes, 13);
+}
+
+// A small gzip file whose data inflates far past what its header declares is refused as soon as the
+// data passes the declared size: it used to be inflated whole first (5 GB of zeros behind a valid
+// header: 8.6 GB of memory and 67 s, or std::bad_alloc under a memory cap).
+TEST_F(IdxReaderTest, GzipInflatingPastTheHeaderSizeStopsThere) {
+  write_gzip_bomb(images_path(), idx_header(0x00000803, {1, 28, 28}), 256);
+  write_file(labels_path(), idx_labels_bytes(torch::tensor({1})));
+  ASSERT_LT(std::filesystem::file_size(images_path()), 1u << 20);  // 256 MiB of zeros in under 1 MiB
+  const auto start = std::chrono::steady_clock::now();
+  expect_error([&] { read_idx(images_path(), labels_path(), "bomb"); }, ErrorKind::kCorruption,
+               {images_path(), "1 images of 28x28", "800 bytes", "inflates to more than 800 bytes"});
+  // Inflating all 256 MiB takes about a second; stopping at 801 bytes takes milliseconds.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.5);
+
+  write_file(images_path(), idx_images_bytes(torch::zeros({1, 28, 28}, torch::kUInt8)), true);
+  write_gzip_bomb(labels_path(), idx_header(0x00000801, {1}), 16);
+  expect_error([&] { read_idx(images_path(), labels_path(), "bomb"); }, ErrorKind::kCorruption,
+               {labels_path(), "1 labels", "inflates to more than 9 bytes"});
+}
+
+// A header that declares more data than the machine could hold once decoded is refused before any
+// data is read, gzip or not: nothing is allocated for it.
+TEST_F(IdxReaderTest, HeaderSizeBeyondMemoryIsRefusedBeforeReading) {
+  // 4294967295 images of 28x28: 3.4 TB of pixels, 17 TB as float32.
+  write_gzip_bomb(images_path(), idx_header(0x00000803, {0xffffffffu, 28, 28}), 4);
+  write_file(labels_path(), idx_labels_bytes(torch::tensor({1})));
+  expect_error([&] { read_idx(images_path(), labels_path(), "huge"); }, ErrorKind::kCorruption,
+               {images_path(), "4294967295 images of 28x28", "this machine has"});
+  // The pixel count itself overflows 64 bits.
+  write_file(images_path(), idx_header(0x00000803, {0xffffffffu, 0xffffffffu, 0xffffffffu}));
+  expect_error([&] { read_idx(images_path(), labels_path(), "huge"); }, ErrorKind::kCorruption,
+               {images_path(), "more bytes than any file holds"});
+  // Labels: 4294967295 labels are 4 GB, 39 GB decoded to int64.
+  write_file(images_path(), idx_images_bytes(torch::zeros({1, 28, 28}, torch::kUInt8)));
+  write_file(labels_path(), idx_header(0x00000801, {0xffffffffu}) + "x");
+  if (38654705655ull > physical_memory_bytes()) {
+    expect_error([&] { read_idx(images_path(), labels_path(), "huge"); }, ErrorKind::kCorruption,
+                 {labels_path(), "4294967295 labels", "this machine has"});
+  }
+}
+
+// A plain file longer than its header declares is measured, not read, before it is refused.
+TEST_F(IdxReaderTest, PlainFileLongerThanHeaderNamesBothSizes) {
+  write_file(images_path(), idx_header(0x00000803, {1, 28, 28}) + std::string(1 << 20, '\0'));
+  write_file(labels_path(), idx_labels_bytes(torch::tensor({1})));
+  expect_error([&] { read_idx(images_path(), labels_path(), "long"); }, ErrorKind::kCorruption,
+               {images_path(), "800 bytes with the header", "file has 1048592 bytes"});
 }
 
 TEST_F(IdxReaderTest, MissingFileIsNotFound) {
