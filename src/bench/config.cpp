@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <fmt/ranges.h>
 
@@ -352,7 +353,70 @@ void check_models(const BenchConfig& c, const std::vector<std::optional<graph::N
   }
 }
 
+// One step of the path to the value being parsed: a key of an object or an index of an array.
+struct JsonFrame {
+  bool is_array = false;
+  std::set<std::string> keys;  // an object's keys so far
+  std::string key;             // an object's current key
+  int64_t index = -1;          // an array's current element
+};
+
+// "methods[2].options.lr": where `key` sits, for the frames open around it.
+std::string json_path(const std::vector<JsonFrame>& frames, const std::string& key) {
+  std::string path;
+  for (size_t i = 0; i + 1 < frames.size(); ++i) {
+    if (frames[i].is_array) {
+      path += fmt::format("[{}]", frames[i].index);
+    } else {
+      path += (path.empty() ? "" : ".") + frames[i].key;
+    }
+  }
+  return path + (path.empty() ? "" : ".") + key;
+}
+
 }  // namespace
+
+json parse_json_strict(const std::string& text, const std::string& what) {
+  // nlohmann keeps the last of repeated keys without a word, other readers the first: a config
+  // with `"lr"` twice means different things to different tools, so it is refused. The parser
+  // callback sees every event in document order; `frames` follows the nesting to name the path.
+  std::vector<JsonFrame> frames;
+  const auto element_starts = [&frames] {
+    if (!frames.empty() && frames.back().is_array) ++frames.back().index;
+  };
+  const json::parser_callback_t check = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        element_starts();
+        frames.push_back(JsonFrame{});
+        break;
+      case json::parse_event_t::array_start:
+        element_starts();
+        frames.push_back(JsonFrame{true});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        JsonFrame& frame = frames.back();
+        frame.key = parsed.get<std::string>();
+        MIPP_CHECK(frame.keys.insert(frame.key).second, kInvalidArgument,
+                   "{}: key {} appears twice in one object; give each key once", what, json_path(frames, frame.key));
+        break;
+      }
+      case json::parse_event_t::value:
+        element_starts();
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, check);
+  } catch (const json::exception& e) {
+    MIPP_FAIL(kInvalidArgument, "{}: not valid JSON: {}", what, e.what());
+  }
+}
 
 BenchConfig parse_config(const json& j, const std::string& where, const std::string& base_dir) {
   std::vector<std::string> problems;
@@ -440,16 +504,17 @@ BenchConfig parse_config(const json& j, const std::string& where, const std::str
   return c;
 }
 
+BenchConfig parse_config_text(const std::string& text, const std::string& where, const std::string& base_dir) {
+  return parse_config(parse_json_strict(text, fmt::format("config {}", where)), where, base_dir);
+}
+
 BenchConfig read_config(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   MIPP_CHECK(in.good(), kNotFound, "config {}: no such file", path);
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    MIPP_FAIL(kInvalidArgument, "config {}: not valid JSON: {}", path, e.what());
-  }
-  return parse_config(j, path, fs::path(path).parent_path().string().empty() ? "." : fs::path(path).parent_path().string());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  MIPP_CHECK(!in.bad(), kIo, "config {}: cannot read", path);
+  const std::string dir = fs::path(path).parent_path().string();
+  return parse_config_text(text, path, dir.empty() ? "." : dir);
 }
 
 json to_json(const BenchConfig& c) {

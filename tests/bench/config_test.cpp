@@ -87,6 +87,45 @@ TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
   testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument, {"dataset: ", "none"});
 }
 
+// nlohmann (and so mipp, before) kept the last of repeated keys silently; Python's json does too,
+// other readers keep the first. Either way a repeated key is a mistake in the file, at any depth.
+TEST_F(BenchConfigTest, RepeatedKeyAtAnyDepthIsAnErrorNamingFileAndPath) {
+  const std::string path = dir_.file("bench.json");
+  const std::string valid = minimal().dump();
+  testing::write_file(path, valid);
+  EXPECT_EQ(read_config(path).methods.size(), 2u);
+
+  // The top level: "sparsities" twice.
+  testing::write_file(path, valid.substr(0, valid.size() - 1) + R"(,"sparsities":[0.25]})");
+  testing::expect_error([&] { read_config(path); }, ErrorKind::kInvalidArgument,
+                        {"config " + path, "key sparsities appears twice"});
+
+  // Inside an array of objects: methods[1] (the second method) names "timing" twice.
+  json j = minimal();
+  j["methods"][1]["options"] = json::object();
+  std::string text = j.dump();
+  const std::string timing = R"("timing":"both")";
+  const size_t at = text.find(timing);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + timing.size(), R"(,"timing":"after")");
+  testing::write_file(path, text);
+  testing::expect_error([&] { read_config(path); }, ErrorKind::kInvalidArgument,
+                        {"config " + path, "key methods[1].timing appears twice"});
+
+  // Deeper, in an object after arrays and scalars: train.optimizer.lr.
+  const std::string nested =
+      R"({"x":[1,[2,3],{"a":1}],"train":{"epochs":1,"optimizer":{"lr":0.1,"name":"sgd","lr":0.2}}})";
+  testing::expect_error([&] { parse_json_strict(nested, "t"); }, ErrorKind::kInvalidArgument,
+                        {"t: key train.optimizer.lr appears twice"});
+  testing::expect_error([&] { parse_json_strict(R"([{"a":1},{"b":[{},{"c":1,"c":2}]}])", "t"); },
+                        ErrorKind::kInvalidArgument, {"key [1].b[1].c appears twice"});
+  // The same key in sibling objects is fine, and so is the value parsed unchanged.
+  const std::string siblings = R"({"a":[{"k":1},{"k":2}],"b":{"k":{"k":3}}})";
+  EXPECT_EQ(parse_json_strict(siblings, "t"), json::parse(siblings));
+  testing::expect_error([&] { parse_json_strict("{\"a\":", "t"); }, ErrorKind::kInvalidArgument,
+                        {"t: not valid JSON"});
+}
+
 TEST_F(BenchConfigTest, CellsComeInOrderWithControlsAfterTheirMethod) {
   json j = minimal();
   j["seeds"] = json::array({3, 4});

@@ -77,8 +77,17 @@ struct BenchConfig {
 BenchConfig parse_config(const nlohmann::json& j, const std::string& where, const std::string& base_dir = ".");
 
 // Reads and parses a configuration file. Throws Error(kNotFound) for a missing file and
-// Error(kInvalidArgument) for invalid JSON or any problem parse_config() finds.
+// Error(kInvalidArgument) for invalid JSON, a key repeated in one object (naming its path:
+// "methods[2].name") or any problem parse_config() finds.
 BenchConfig read_config(const std::string& path);
+
+// read_config() for configuration text in memory; `where` names it in messages.
+BenchConfig parse_config_text(const std::string& text, const std::string& where, const std::string& base_dir = ".");
+
+// JSON text parsed as nlohmann::json::parse does, except that a key repeated in one object, at any
+// depth, is an error instead of the last value silently winning. Throws Error(kInvalidArgument)
+// "WHAT: key PATH appears twice in one object; ..." or "WHAT: not valid JSON: ...".
+nlohmann::json parse_json_strict(const std::string& text, const std::string& what);
 
 // The configuration with every default filled in, for the manifest.
 nlohmann::json to_json(const BenchConfig& c);
