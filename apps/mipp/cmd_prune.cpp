@@ -101,6 +101,12 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   if (!dist::is_main()) opt.prune.checkpoint_path += fmt::format(".rank{}", dist::rank());
   MIPP_CHECK(!opt.prune.resume || std::filesystem::exists(opt.prune.checkpoint_path), kNotFound,
              "--resume: no checkpoint {} to resume from", opt.prune.checkpoint_path);
+  // Before any work: an output that cannot be written fails now, not after minutes of pruning.
+  if (dist::is_main()) {
+    util::check_writable(opt.out, "--out");
+    if (!opt.report_path.empty()) util::check_writable(opt.report_path, "--report");
+  }
+  util::check_writable(opt.prune.checkpoint_path, "--checkpoint");
 
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
@@ -126,19 +132,34 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
                                    use_data && !opt.no_eval ? &data.test : nullptr, opt.prune, *sink,
                                    method->verification_samples() > 0 && use_data ? &verification : nullptr);
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kCancelled || !std::filesystem::exists(opt.prune.checkpoint_path)) throw;
+      std::error_code ignored;
+      const bool resumable = e.kind() == ErrorKind::kCancelled && std::filesystem::exists(opt.prune.checkpoint_path);
+      if (!resumable) {
+        // A run that failed for a reason other than an interrupt cannot be resumed: its decisions
+        // go (a checkpoint this run only read, for --resume, stays).
+        if (!opt.prune.resume) std::filesystem::remove(opt.prune.checkpoint_path, ignored);
+        throw;
+      }
       throw Error(e.kind(), fmt::format("{}; decisions so far are in {}: run the same command with --resume to continue",
                                         e.what(), opt.prune.checkpoint_path));
     }
   }();
-  if (dist::is_main()) io::save_model(opt.out, result.pruned.network, result.pruned.metadata);  // rank 0 writes
   std::filesystem::remove(opt.prune.checkpoint_path);  // the run is complete
-  if (!dist::is_main()) return;
+  if (!dist::is_main()) return;  // rank 0 writes
   nlohmann::json report = result.report;
   report["model"] = opt.source.file.empty() ? opt.source.zoo_name : opt.source.file;
   report["out"] = opt.out;
   report["run"] = run_info(threads);
-  if (!opt.report_path.empty()) util::write_text_atomically(opt.report_path, report.dump(2) + "\n");
+  // The model and the report stand or fall together.
+  io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
+  if (!opt.report_path.empty()) {
+    try {
+      util::write_file_atomically(opt.report_path, report.dump(2) + "\n");
+    } catch (const Error&) {
+      std::filesystem::remove(opt.out);
+      throw;
+    }
+  }
   if (opt.json) {
     std::cout << report.dump(2) << "\n";
   } else {

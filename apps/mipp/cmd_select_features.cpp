@@ -37,13 +37,13 @@ void run_select_features(SelectFeaturesOptions opt, const GlobalOptions& global)
       data.train, opt.calib_samples, util::derive_seed(global.seed, "calibration"), /*with_labels=*/false);
   auto sink = make_event_sink(global.log_format, global.quiet);
   const prune::FeatureSelection s = prune::select_input_features(model.network, calibration, opt.selection, *sink);
-  util::write_text_atomically(opt.out, prune::mask_to_pgm(s));
+  util::write_file_atomically(opt.out, prune::mask_to_pgm(s));
   nlohmann::json report = s.details;
   report["shape"] = s.shape;
   report["mask"] = opt.out;
   report["calibration_samples"] = calibration.size();
   report["run"] = run_info(threads);
-  if (!opt.json_path.empty()) util::write_text_atomically(opt.json_path, report.dump(2) + "\n");
+  if (!opt.json_path.empty()) util::write_file_atomically(opt.json_path, report.dump(2) + "\n");
   std::cout << fmt::format("kept {} of {} input pixels ({:.1f}% removed), loss threshold {:.3g}, confidence {}\n",
                            s.kept, s.keep.size(), 100 * report.at("removed").get<double>(), s.loss_threshold,
                            opt.selection.confidence);

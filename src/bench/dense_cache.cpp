@@ -92,7 +92,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
                    {"params", cost.params}, {"macs", cost.macs}, {"train_seconds", train_seconds}};
     if (data.test.num_classes > 10) record["top5"] = e.top5;
     record["latency"] = latency_record(model.network, config_.latency);
-    if (dist::is_main()) util::write_text_atomically(record_file, record.dump(2) + "\n");
+    if (dist::is_main()) util::write_file_atomically(record_file, record.dump(2) + "\n");
     return trained_.insert_or_assign(id, std::move(model)).first->second;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCancelled) throw;

@@ -91,7 +91,7 @@ std::vector<Point> points(const Series& s, const std::string& key, const std::st
 }
 
 void write(const fs::path& p, const std::string& text, PlotOutcome& outcome, bool is_script) {
-  util::write_text_atomically(p.string(), text);
+  util::write_file_atomically(p.string(), text);
   if (is_script) outcome.scripts.push_back(p.string());
 }
 

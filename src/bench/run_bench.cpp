@@ -183,9 +183,9 @@ bool extends_config(const json& newer, const json& older) {
 
 void write_tables(const fs::path& dir, const BenchResults& r) {
   if (!dist::is_main()) return;  // data-parallel: rank 0 writes
-  util::write_text_atomically((dir / "results.csv").string(), results_csv(r));
-  util::write_text_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
-  util::write_text_atomically((dir / "summary.md").string(), summary_markdown(r));
+  util::write_file_atomically((dir / "results.csv").string(), results_csv(r));
+  util::write_file_atomically((dir / "results.json").string(), results_json(r).dump(2) + "\n");
+  util::write_file_atomically((dir / "summary.md").string(), summary_markdown(r));
 }
 
 }  // namespace
@@ -238,7 +238,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     if (!options.cells.empty()) run["cells"] = options.cells;
     manifest["datasets"] = data.checksums();
     manifest["runs"].push_back(run);
-    if (dist::is_main()) util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+    if (dist::is_main()) util::write_file_atomically(manifest_path.string(), manifest.dump(2) + "\n");
   }
   if (outcome.cells_skipped > 0) {
     sink.message(util::LogLevel::kInfo, fmt::format("resuming: {} of {} cells finished earlier, skipped",
@@ -312,7 +312,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     manifest["runs"].back()["finished_utc"] = utc_now();
     manifest["runs"].back()["cells_run"] = outcome.cells_run;
     manifest["runs"].back()["cells_failed"] = outcome.cells_failed;
-    util::write_text_atomically(manifest_path.string(), manifest.dump(2) + "\n");
+    util::write_file_atomically(manifest_path.string(), manifest.dump(2) + "\n");
   }
   return outcome;
 }

@@ -1,5 +1,10 @@
 #include "mipp/graph/cost.h"
 
+#include <algorithm>
+
+#include "mipp/util/error.h"
+#include "mipp/util/memory.h"
+
 namespace mipp::graph {
 
 Cost op_cost(const Op& op, const Shape& out_shape) {
@@ -30,12 +35,21 @@ std::vector<Cost> node_costs(const Network& net) {
 }
 
 Cost total_cost(const Network& net) {
+  // A node's counts fit int64_t (its shapes are at most 2^31 elements: kMaxTensorElements); their
+  // sum is checked rather than trusted.
   Cost total;
   for (const Cost& c : node_costs(net)) {
-    total.params += c.params;
-    total.macs += c.macs;
+    const bool overflow = __builtin_add_overflow(total.params, c.params, &total.params) ||
+                          __builtin_add_overflow(total.macs, c.macs, &total.macs);
+    MIPP_CHECK(!overflow, kInvalidArgument, "the network's parameter or MAC count exceeds 2^63");
   }
   return total;
+}
+
+int64_t forward_memory_bytes(const Network& net, int64_t batch) {
+  int64_t largest = 0;
+  for (int id = 0; id < net.num_nodes(); ++id) largest = std::max(largest, checked_elements(net.node(id).out_shape, "activation"));
+  return util::saturating_product({batch, largest, 3, static_cast<int64_t>(sizeof(float))});
 }
 
 }  // namespace mipp::graph

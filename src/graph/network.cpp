@@ -41,6 +41,8 @@ Shape window_shape(const std::string& node, const Shape& in, int64_t channels, P
   for (int d = 0; d < 2; ++d) {
     MIPP_CHECK(kernel[d] > 0 && stride[d] > 0 && pad[d] >= 0 && dilation[d] > 0, kInvalidArgument,
                "node {}: kernel, stride and dilation must be positive and padding non-negative", node);
+    const int64_t largest = std::max({kernel[d], stride[d], pad[d], dilation[d]});
+    MIPP_CHECK(largest <= kMaxTensorElements, kInvalidArgument, "node {}: window size {} exceeds 2^31", node, largest);
   }
   const int64_t h = window_out(in[1], kernel[0], stride[0], pad[0], dilation[0], ceil_mode);
   const int64_t w = window_out(in[2], kernel[1], stride[1], pad[1], dilation[1], ceil_mode);
@@ -142,16 +144,19 @@ Shape infer_shape(const std::string& name, const Op& op, const std::vector<const
       op);
 }
 
-// Parameters and buffers an op owns, with their initial values.
+// Parameters and buffers an op owns, with their initial values. The weight shapes are checked
+// before allocating (a corrupt file's 2^40 channels must not reach the allocator).
 void create_tensors(Node& node) {
   const auto f32 = at::kFloat;
   std::visit(Overloaded{
                  [&](const Conv2dOp& c) {
-                   node.params["weight"] =
-                       at::zeros({c.out_channels, c.in_channels / c.groups, c.kernel[0], c.kernel[1]}, f32);
+                   const Shape weight = {c.out_channels, c.in_channels / c.groups, c.kernel[0], c.kernel[1]};
+                   checked_elements(weight, fmt::format("node {}: weight", node.name));
+                   node.params["weight"] = at::zeros(weight, f32);
                    if (c.bias) node.params["bias"] = at::zeros({c.out_channels}, f32);
                  },
                  [&](const LinearOp& l) {
+                   checked_elements({l.out_features, l.in_features}, fmt::format("node {}: weight", node.name));
                    node.params["weight"] = at::zeros({l.out_features, l.in_features}, f32);
                    if (l.bias) node.params["bias"] = at::zeros({l.out_features}, f32);
                  },
@@ -175,6 +180,18 @@ bool is_valid_name(std::string_view name) {
 }
 
 }  // namespace
+
+int64_t checked_elements(const Shape& shape, std::string_view what) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    MIPP_CHECK(d > 0, kInvalidArgument, "{} {}: sizes must be positive", what, shape_str(shape));
+    const bool overflow = __builtin_mul_overflow(n, d, &n);
+    MIPP_CHECK(!overflow && n <= kMaxTensorElements, kInvalidArgument,
+               "{} {} has {} elements; mipp's limit is {} (2^31) per sample and per tensor", what, shape_str(shape),
+               overflow ? std::string("over 2^63") : std::to_string(n), kMaxTensorElements);
+  }
+  return n;
+}
 
 std::string op_name(const Op& op) {
   return std::visit(Overloaded{
@@ -211,6 +228,7 @@ Network::Network(Shape input_shape) {
   const bool positive = std::all_of(input_shape.begin(), input_shape.end(), [](int64_t d) { return d > 0; });
   MIPP_CHECK(rank_ok && positive, kInvalidArgument,
              "input shape {}: must be [F] or [C, H, W] with positive sizes", shape_str(input_shape));
+  checked_elements(input_shape, "input shape");
   Node input;
   input.name = "input";
   input.op = InputOp{input_shape};
@@ -230,6 +248,7 @@ int Network::add(std::string name, Op op, std::vector<int> inputs) {
   }
   Node node;
   node.out_shape = infer_shape(name, op, in_shapes);
+  checked_elements(node.out_shape, fmt::format("node {}: output", name));
   node.name = std::move(name);
   node.op = std::move(op);
   node.inputs = std::move(inputs);

@@ -8,6 +8,7 @@
 #include <torch/csrc/jit/serialization/import.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/arange.h>
+#include <ATen/ops/isfinite.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/sin.h>
 #include <ATen/ops/zeros.h>
@@ -891,9 +892,20 @@ jit::Module load_module(const std::string& path) {
   MIPP_CHECK(std::filesystem::is_regular_file(path, ec), kNotFound, "{}: no such model file", path);
   try {
     return jit::load(path, at::kCPU);
-  } catch (const c10::Error& e) {
-    std::string why = e.what_without_backtrace();
-    MIPP_FAIL(kCorruption, "{}: not a readable TorchScript archive ({})", path, why.substr(0, why.find('\n')));
+  } catch (const std::exception& e) {  // c10::Error, or the compiler's ErrorReport for code that no longer compiles
+    MIPP_FAIL(kCorruption, "{}: not a readable TorchScript archive ({})", path, torch_message(e));
+  }
+}
+
+// A PyTorch file carries no checksum of its weights: at least they must be numbers.
+void check_finite(const graph::Network& net, const std::string& source) {
+  for (const graph::Node& node : net.nodes()) {
+    for (const auto* tensors : {&node.params, &node.buffers}) {
+      for (const auto& [key, t] : *tensors) {
+        MIPP_CHECK(at::isfinite(t).all().item<bool>(), kCorruption, "{}: tensor {}.{} holds NaN or infinite values",
+                   source, node.name, key);
+      }
+    }
   }
 }
 
@@ -957,6 +969,7 @@ Model import_module(const jit::Module& scripted, const std::string& source, cons
     }
   }();
 
+  check_finite(net, source);
   // Never a silently wrong model: the imported graph must compute what the module computes.
   const at::Tensor got = graph::forward(net, x).output;
   MIPP_CHECK(got.sizes() == expected.sizes(), kNotSupported,

@@ -14,7 +14,7 @@ class Builder {
  public:
   explicit Builder(graph::Network& net) : net_(net) {}
 
-  int channels(int id) const { return net_.node(id).out_shape.front(); }
+  int64_t channels(int id) const { return net_.node(id).out_shape.front(); }
 
   int conv(const std::string& name, int in, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding,
            bool bias) {

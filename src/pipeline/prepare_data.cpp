@@ -1,7 +1,10 @@
 #include "mipp/pipeline/prepare_data.h"
 
+#include <fmt/ranges.h>
+
 #include "mipp/data/readers.h"
 #include "mipp/util/error.h"
+#include "mipp/util/memory.h"
 
 namespace mipp::pipeline {
 
@@ -14,6 +17,13 @@ PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_
   if (options.train_limit > 0) splits.train = data::head(splits.train, options.train_limit);
   if (options.test_limit > 0) splits.test = data::head(splits.test, options.test_limit);
 
+  // Fitting copies every sample to the model's input shape, and normalising copies it once more.
+  const int64_t samples = splits.train.size() + splits.test.size();
+  util::check_memory(util::saturating_product({samples, graph::checked_elements(model_input_shape, "model input"), 2,
+                                               static_cast<int64_t>(sizeof(float))}),
+                     fmt::format("dataset {} ({} samples) fitted to the model's input [{}]", options.dataset, samples,
+                                 fmt::join(model_input_shape, ", ")),
+                     "use --limit, or a model made for this data's input shape");
   PreparedData out;
   // Fit first (zero padding on [0, 1] images is black), then normalise.
   data::Dataset train = data::fit_to_shape(splits.train, model_input_shape);

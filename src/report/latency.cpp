@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "mipp/graph/fold.h"
+#include "mipp/graph/cost.h"
 #include "mipp/graph/forward.h"
+#include "mipp/util/memory.h"
 #include "mipp/util/error.h"
 
 namespace mipp::report {
@@ -54,6 +56,10 @@ Latency measure_latency(const graph::Network& given, const LatencyOptions& optio
              options.warmup, options.repeats);
   MIPP_CHECK(options.layout == "auto" || options.layout == "contiguous" || options.layout == "channels-last",
              kInvalidArgument, "latency: layout '{}': expected auto, contiguous or channels-last", options.layout);
+  if (given.device().is_cpu()) {  // (a GPU's own allocator reports its limit clearly)
+    util::check_memory(graph::forward_memory_bytes(given, options.batch), fmt::format("latency at batch {}", options.batch),
+                       "use a smaller --batch");
+  }
   const graph::Network net = options.fold_batch_norms ? graph::fold_batch_norms(given) : given;
   std::vector<int64_t> shape = {options.batch};
   shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());

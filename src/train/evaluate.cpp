@@ -13,7 +13,9 @@
 #include <fmt/ranges.h>
 
 #include "mipp/dist/process_group.h"
+#include "mipp/graph/cost.h"
 #include "mipp/graph/forward.h"
+#include "mipp/util/memory.h"
 #include "mipp/util/error.h"
 
 namespace mipp::train {
@@ -27,6 +29,10 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   const int64_t classes = net.output_shape().front();
   MIPP_CHECK(d.num_classes <= classes, kInvalidArgument, "dataset {} has {} classes; the model outputs {}", d.name,
              d.num_classes, classes);
+  if (net.device().is_cpu()) {
+    util::check_memory(graph::forward_memory_bytes(net, std::min(batch_size, d.size())),
+                       fmt::format("evaluation at batch {}", batch_size), "use a smaller --batch-size");
+  }
   at::NoGradGuard no_grad;
   EvalResult r;
   r.samples = d.size();

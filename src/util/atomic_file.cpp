@@ -1,13 +1,16 @@
 #include "mipp/util/atomic_file.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "mipp/util/error.h"
 
@@ -15,31 +18,77 @@ namespace mipp::util {
 
 namespace {
 
-// Unique within the process (counter) and across processes (pid), so concurrent writers of the
-// same destination never share a temp file.
+namespace fs = std::filesystem;
+
+// Temp names are "<path>.tmp.<pid>.<n>": unique within the process (counter) and across processes
+// (pid), so concurrent writers of the same destination never share a temp file, and a leftover
+// names the process that left it.
+constexpr std::string_view kTempInfix = ".tmp.";
+
 std::string temp_path_for(const std::string& path) {
   static std::atomic<unsigned> counter{0};
-  return fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter++);
+  return fmt::format("{}{}{}.{}", path, kTempInfix, ::getpid(), counter++);
+}
+
+fs::path folder_of(const std::string& path) {
+  const fs::path target(path);
+  return target.has_parent_path() ? target.parent_path() : fs::path(".");
+}
+
+void check_destination(const std::string& path) {
+  std::error_code ec;
+  const fs::path folder = folder_of(path);
+  MIPP_CHECK(fs::is_directory(folder, ec), kIo, "{}: cannot write: folder {} does not exist", path, folder.string());
+  MIPP_CHECK(!fs::is_directory(fs::path(path), ec), kIo, "{}: cannot write: it is a folder", path);
+}
+
+// Writes all of `contents` to a new file `temp` and fsyncs it; on failure removes it and throws.
+void write_new_file(const std::string& path, const std::string& temp, std::string_view contents) {
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  MIPP_CHECK(fd >= 0, kIo, "{}: cannot write: {}", path, std::strerror(errno));
+  int err = 0;
+  for (size_t done = 0; done < contents.size() && err == 0;) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      err = errno;
+    }
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    std::remove(temp.c_str());
+    MIPP_FAIL(kIo, "{}: cannot write: {}", path, std::strerror(err));
+  }
+}
+
+bool process_runs(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
+// Removes "<path>.tmp.<pid>.<n>" files whose process is gone and which nobody touched for a
+// minute (a folder shared between machines may hold a live writer's temp under a foreign pid).
+void remove_stale_temps(const std::string& path) {
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + std::string(kTempInfix);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder_of(path), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    if (end == rest.c_str() || *end != '.' || pid <= 0 || process_runs(pid)) continue;
+    const auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
+    if (!ec && age > std::chrono::minutes(1)) fs::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace
 
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& writer) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  MIPP_CHECK(fs::is_directory(folder, ec), kIo, "{}: cannot write: folder {} does not exist", path,
-             folder.string());
-  MIPP_CHECK(!fs::is_directory(target, ec), kIo, "{}: cannot write: it is a folder", path);
-
+void write_file_atomically(const std::string& path, std::string_view contents) {
+  check_destination(path);
   const std::string temp = temp_path_for(path);
-  try {
-    writer(temp);
-  } catch (...) {
-    std::remove(temp.c_str());
-    throw;
-  }
+  write_new_file(path, temp, contents);
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     std::remove(temp.c_str());
@@ -47,13 +96,16 @@ void write_atomically(const std::string& path, const std::function<void(const st
   }
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  write_atomically(path, [&](const std::string& temp) {
-    std::ofstream out(temp, std::ios::binary);
-    out << text;
-    out.flush();
-    MIPP_CHECK(out.good(), kIo, "{}: cannot write: {}", path, std::strerror(errno));
-  });
+void check_writable(const std::string& path, const std::string& what) {
+  try {
+    check_destination(path);
+    remove_stale_temps(path);
+    const std::string probe = temp_path_for(path);
+    write_new_file(path, probe, {});
+    std::remove(probe.c_str());
+  } catch (const Error& e) {
+    MIPP_FAIL(kIo, "{} {}", what, e.what());
+  }
 }
 
 }  // namespace mipp::util

@@ -40,7 +40,7 @@ RecordLog::RecordLog(std::string path, bool read_only) : path_(std::move(path)),
     kept += lines[i] + "\n";
     records_.push_back(std::move(record));
   }
-  if (torn && !read_only_) util::write_text_atomically(path_, kept);
+  if (torn && !read_only_) util::write_file_atomically(path_, kept);
   // Later records of a key replace earlier ones.
   std::vector<nlohmann::json> unique;
   for (auto& r : records_) {

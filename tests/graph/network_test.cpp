@@ -86,6 +86,33 @@ TEST(Network, RejectsBadInputShapes) {
   EXPECT_THROW(Network({0, 32, 32}), Error);
 }
 
+// Sizes used to wrap around (a 3x40000x40000 input gave a linear layer of 505032704 inputs) or
+// reach the allocator (a model file's 2^40 channels): every shape is checked when it is made.
+TEST(Network, RejectsShapesBeyondTheElementLimit) {
+  EXPECT_NE(error_of([] { Network({3, 400000, 400000}); }).find("input shape [3, 400000, 400000] has 480000000000 elements"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { Network({3, int64_t{1} << 62, int64_t{1} << 62}); }).find("over 2^63"), std::string::npos);
+  EXPECT_NE(error_of([] { Network({3, 40000, 40000}); }).find("4800000000 elements"), std::string::npos);
+  EXPECT_EQ(error_of([] { Network({3, 16384, 16384}); }), "");  // 805M elements: large, but within the limit
+}
+
+TEST(Network, RejectsLayersBeyondTheElementLimit) {
+  Network net({8});
+  EXPECT_NE(error_of([&] { net.add("fc", LinearOp{8, int64_t{1} << 40}, {0}); }).find("node fc: output [1099511627776]"),
+            std::string::npos);
+  Network wide_input({int64_t{1} << 20});
+  EXPECT_NE(error_of([&] { wide_input.add("fc", LinearOp{int64_t{1} << 20, 4096}, {0}); })
+                .find("node fc: weight [4096, 1048576] has 4294967296 elements"),
+            std::string::npos);
+  Network image({3, 64, 64});
+  Conv2dOp wide;
+  wide.in_channels = 3;
+  wide.out_channels = int64_t{1} << 30;
+  EXPECT_NE(error_of([&] { image.add("conv", wide, {0}); }).find("node conv: output"), std::string::npos);
+  EXPECT_EQ(net.num_nodes(), 1);
+  EXPECT_EQ(image.num_nodes(), 1);
+}
+
 TEST(Network, ListsConsumers) {
   const Network net = testing::all_ops_network();
   const int relu = net.find("relu_a");

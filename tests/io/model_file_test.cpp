@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <random>
 
 #include "io/torchscript_source.h"
 #include "mipp/graph/forward.h"
@@ -50,6 +51,26 @@ ModelMetadata sample_metadata() {
   m.normalization = {{0.286}, {0.353}};
   m.history = nlohmann::json::array({{{"action", "init"}, {"seed", 3}}});
   return m;
+}
+
+// Copies the model file `from` to `to` with its mipp.json changed by `edit` (PyTorch rewrites the
+// archive, so only the metadata differs).
+void rewrite_metadata(const std::string& from, const std::string& to, const std::function<void(nlohmann::json&)>& edit) {
+  torch::jit::ExtraFilesMap extra = {{kMetadataEntry, ""}};
+  torch::jit::Module m = torch::jit::load(from, torch::kCPU, extra);
+  nlohmann::json j = nlohmann::json::parse(extra[kMetadataEntry]);
+  edit(j);
+  extra[kMetadataEntry] = j.dump();  // saved without its checksum entry, as older files are
+  m.save(to, extra);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 }  // namespace
@@ -188,6 +209,92 @@ TEST(ModelFile, NewerFormatVersionIsRefused) {
   std::string message;
   EXPECT_EQ(error_kind_of([&] { load_model(dir.file("future.pt")); }, &message), ErrorKind::kNotSupported);
   EXPECT_NE(message.find("newer"), std::string::npos) << message;
+}
+
+// A weight changed inside the archive used to load silently (the archive itself has no checksum
+// that LibTorch verifies): every tensor now carries a CRC-32 in mipp.json.
+TEST(ModelFile, AFlippedWeightByteNamesTheTensor) {
+  testing::TempDir dir;
+  graph::Network net({4});
+  net.add("fc", graph::LinearOp{4, 3}, {0});
+  net.set_tensor(1, "weight", torch::arange(12, torch::kFloat).reshape({3, 4}) + 0.5);
+  save_model(dir.file("m.pt"), net, {"t"});
+  std::string bytes = read_bytes(dir.file("m.pt"));
+  const at::Tensor w = net.node(1).params.at("weight");
+  const std::string weight_bytes(static_cast<const char*>(w.data_ptr()), w.numel() * sizeof(float));
+  const size_t at = bytes.find(weight_bytes);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 17] = static_cast<char>(bytes[at + 17] ^ 0x04);  // a low mantissa bit: still a finite number
+  write_bytes(dir.file("flipped.pt"), bytes);
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { load_model(dir.file("flipped.pt")); }, &message), ErrorKind::kCorruption);
+  EXPECT_NE(message.find("tensor fc.weight does not match its checksum"), std::string::npos) << message;
+}
+
+// Random byte flips anywhere in the file: each either fails with a mipp::Error or loads exactly
+// the saved tensors (a flip in a part mipp does not read, such as the TorchScript code's debug
+// information). Half of them used to load different weights without an error.
+TEST(ModelFile, RandomByteFlipsNeverLoadOtherWeights) {
+  testing::TempDir dir;
+  const graph::Network net = testing::all_ops_network(3);
+  save_model(dir.file("m.pt"), net, {"t"});
+  const std::string original = read_bytes(dir.file("m.pt"));
+  std::mt19937 rng(7);
+  int refused = 0;
+  for (int trial = 0; trial < 100; ++trial) {
+    std::string bytes = original;
+    const size_t at = std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng);
+    bytes[at] = static_cast<char>(bytes[at] ^ (1 << std::uniform_int_distribution<int>(0, 7)(rng)));
+    write_bytes(dir.file("flipped.pt"), bytes);
+    try {
+      const Model loaded = load_model(dir.file("flipped.pt"));
+      expect_identical(net, loaded.network);
+      EXPECT_EQ(loaded.metadata.architecture, "t");
+    } catch (const Error&) {
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+}
+
+TEST(ModelFile, NonFiniteWeightsAreRefused) {
+  testing::TempDir dir;
+  graph::Network net = testing::two_layer_mlp();
+  net.set_tensor(1, "bias", torch::full_like(net.node(1).params.at("bias"), std::nan("")));
+  save_model(dir.file("nan.pt"), net, {"t"});
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { load_model(dir.file("nan.pt")); }, &message), ErrorKind::kCorruption);
+  EXPECT_NE(message.find(net.node(1).name + ".bias holds NaN or infinite values"), std::string::npos) << message;
+}
+
+// Malformed fields used to escape as json or LibTorch exceptions (exit 1) or to allocate 2^40
+// channels; each is a corruption error naming what is wrong.
+TEST(ModelFile, MalformedMetadataIsCorruption) {
+  testing::TempDir dir;
+  save_model(dir.file("m.pt"), testing::two_layer_mlp(), {"t"});
+  const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> cases = {
+      {"normalization", [](nlohmann::json& j) { j["normalization"] = "x"; }},
+      {"is a Bool, not a tensor",
+       [](nlohmann::json& j) {
+         for (auto& node : j["graph"]["nodes"]) {
+           if (node["op"] == "linear") node["tensors"]["weight"] = "training";
+         }
+       }},
+      {"2^31",
+       [](nlohmann::json& j) {
+         for (auto& node : j["graph"]["nodes"]) {
+           if (node["op"] == "linear") node["attrs"]["out_features"] = int64_t{1} << 40;
+         }
+       }},
+      {"tensor_crc32 is not an object", [](nlohmann::json& j) { j["tensor_crc32"] = 5; }},
+      {"graph", [](nlohmann::json& j) { j["graph"]["nodes"] = "none"; }},
+  };
+  for (const auto& [expected, edit] : cases) {
+    rewrite_metadata(dir.file("m.pt"), dir.file("bad.pt"), edit);
+    std::string message;
+    EXPECT_EQ(error_kind_of([&] { load_model(dir.file("bad.pt")); }, &message), ErrorKind::kCorruption) << expected;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  }
 }
 
 }  // namespace mipp::io

@@ -27,4 +27,10 @@ Cost node_cost(const Network& net, int id);
 std::vector<Cost> node_costs(const Network& net);  // indexed by node id
 Cost total_cost(const Network& net);
 
+// Memory a forward pass of `batch` samples needs for activations, roughly: three float32 copies
+// of the largest per-sample activation (input, output and a temporary) per sample, saturating at
+// INT64_MAX. An estimate for refusing impossible requests early (util::check_memory), not a
+// profile.
+int64_t forward_memory_bytes(const Network& net, int64_t batch);
+
 }  // namespace mipp::graph

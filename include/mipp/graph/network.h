@@ -29,6 +29,16 @@ namespace mipp::graph {
 using Shape = std::vector<int64_t>;
 using Pair = std::array<int64_t, 2>;  // (height, width)
 
+// The most elements one per-sample activation or one parameter tensor may have: 2^31 (8 GiB of
+// float32), far beyond any network that fits a machine. Shapes are checked against it when a
+// network is built or read, so element, parameter and MAC counts never overflow int64_t, and an
+// absurd --input-shape or a corrupt model file fails at once instead of allocating.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
+// The element count of `shape`. Throws Error(kInvalidArgument) naming `what` and the shape when a
+// dimension is not positive or the count exceeds kMaxTensorElements.
+int64_t checked_elements(const Shape& shape, std::string_view what);
+
 struct InputOp {
   Shape shape;
 };

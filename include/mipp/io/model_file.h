@@ -22,6 +22,7 @@ namespace mipp::io {
 struct ModelMetadata {
   std::string architecture;        // zoo id ("resnet20") or a user's name for the model
   std::string dataset;             // dataset the weights were last trained on; "" when untrained
+  std::string data_dir;            // the folder its files were read from (absolute); "" = its default place
   // Input normalisation the model was trained with, applied by mipp's data pipeline; the model's
   // forward does not apply it. Empty: inputs are used as given.
   data::Normalization normalization;
@@ -39,8 +40,10 @@ struct Model {
   ExtraEntries extra;  // only the entries asked for in load_model() that the file has
 };
 
-// Name of the archive entry that holds mipp's JSON.
+// Name of the archive entry that holds mipp's JSON, and of the one that holds its CRC-32 (the JSON
+// holds a CRC-32 of every tensor: a file's weights and graph are both covered).
 inline constexpr const char* kMetadataEntry = "mipp.json";
+inline constexpr const char* kMetadataChecksumEntry = "mipp.json.crc32";
 inline constexpr int kFormatVersion = 1;
 
 // Writes atomically (temp file beside `path`, then rename): on any failure no file is left.

@@ -1,19 +1,25 @@
 // Atomic output: a result appears under its final name only when it is complete.
 //
-// write_atomically() hands the writer a temporary path in the destination's folder (same file
-// system, so the final rename is atomic), renames it over `path` when the writer returns, and
-// removes it when the writer throws. A failed write therefore leaves neither a file nor a temp.
+// write_file_atomically() writes the bytes to a temporary file in the destination's folder (same
+// file system, so the final rename is atomic) with checked write() calls, fsyncs it, and renames it
+// over `path`. Every failure (no permission, read-only or full disk, a file-size limit) is an
+// Error(kIo) naming the file and the system's reason, and leaves neither the file nor the temp.
+// Callers serialise in memory first (model files too), so no third-party writer ever sees a
+// failing stream.
 #pragma once
 
-#include <functional>
 #include <string>
+#include <string_view>
 
 namespace mipp::util {
 
 // REQUIRES: the folder of `path` exists. Throws Error(kIo) when it cannot be written.
-void write_atomically(const std::string& path, const std::function<void(const std::string& temp_path)>& writer);
+void write_file_atomically(const std::string& path, std::string_view contents);
 
-// Convenience for text outputs (reports, JSON).
-void write_text_atomically(const std::string& path, const std::string& text);
+// Checks, before long work, that `path` can be written when the work is done: its folder exists,
+// it is not a folder, and a file can be created beside it (a probe, removed at once). Also removes
+// temporary files that an earlier, killed writer of `path` left (their process no longer runs).
+// Throws Error(kIo) naming `what` (the option, e.g. "--out") and the reason.
+void check_writable(const std::string& path, const std::string& what);
 
 }  // namespace mipp::util
