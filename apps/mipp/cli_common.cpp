@@ -5,11 +5,13 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 #include <fmt/ranges.h>
 
 #include "mipp/bench/manifest.h"
+#include "mipp/data/readers.h"
 #include "mipp/dist/process_group.h"
 #include "mipp/util/device.h"
 #include "mipp/util/error.h"
@@ -116,11 +118,13 @@ void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file
   zoo_only(cmd->add_flag("--small-stem", source.small_stem, "resnet18/34/50: 3x3 stem without max-pool"));
 }
 
-void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split) {
+void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split, bool with_train_limit) {
   cmd->add_option("--dataset", data.dataset, "fashion-mnist, mnist, cifar10 or cifar100")->capture_default_str();
   cmd->add_option("--data", data.dir, "folder with the dataset's files (fashion-mnist: Debian's package by default)");
-  cmd->add_option("--limit", data.train_limit, "use only the first N training samples (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+  if (with_train_limit) {
+    cmd->add_option("--limit", data.train_limit, "use only the first N training samples (0 = all)")
+        ->check(CLI::NonNegativeNumber);
+  }
   cmd->add_option("--test-limit", data.test_limit, "use only the first N test samples (0 = all)")
       ->check(CLI::NonNegativeNumber);
   if (with_val_split) {
@@ -137,8 +141,22 @@ void default_to_models_dataset(CLI::App* cmd, pipeline::DataOptions& data) {
       ->description("fashion-mnist, mnist, cifar10 or cifar100 (default: the model file's, else fashion-mnist)");
 }
 
-void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata) {
-  if (data.dataset.empty()) data.dataset = metadata.dataset.empty() ? "fashion-mnist" : metadata.dataset;
+void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata, const std::string& fallback) {
+  const std::string& recorded = metadata.dataset;
+  MIPP_CHECK(data.dataset.empty() || recorded.empty() || data.dataset == recorded, kInvalidArgument,
+             "--dataset {}: the model was trained on {} (its file records it); leave --dataset out to use that", data.dataset,
+             recorded);
+  MIPP_CHECK(data.dir.empty() || !data.dataset.empty() || !recorded.empty(), kInvalidArgument,
+             "--data {}: name the dataset its files hold with --dataset ({})", data.dir, fmt::join(data::dataset_names(), ", "));
+  if (data.dataset.empty()) data.dataset = recorded;
+  if (!recorded.empty() && data.dir.empty()) data.dir = metadata.data_dir;
+  if (data.dataset.empty()) data.dataset = fallback;
+}
+
+void record_dataset(io::ModelMetadata& metadata, const pipeline::DataOptions& data) {
+  metadata.dataset = data.dataset;
+  std::error_code ec;
+  metadata.data_dir = data.dir.empty() ? "" : std::filesystem::absolute(data.dir, ec).lexically_normal().string();
 }
 
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option) {

@@ -86,14 +86,21 @@ io::Model load_or_build(const ModelSource& source, const GlobalOptions& global);
 // Metadata of a freshly built zoo model.
 io::ModelMetadata fresh_metadata(const models::ModelSpec& spec);
 
-// Adds --dataset, --data, --limit, --test-limit (and --val-split when `with_val_split`).
-void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split);
+// Adds --dataset, --data, --limit (unless `with_train_limit` is false: eval reads no training
+// set), --test-limit, and --val-split when `with_val_split`.
+void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split, bool with_train_limit = true);
 
 // For commands that train or evaluate a model file: --dataset (added by add_data_options) is left
 // empty, to be filled by use_models_dataset once the model is loaded.
 void default_to_models_dataset(CLI::App* cmd, pipeline::DataOptions& data);
-// --dataset if given, else the dataset the model was trained on, else fashion-mnist.
-void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata);
+// The data of a run on an existing model: --dataset and --data when given, else the dataset and
+// folder the model records (its last training), else `fallback` ("" = no data). A --dataset other
+// than the recorded one is an error (the model's normalisation and classes belong to its data),
+// and so is --data without a dataset name to read its files as.
+void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata,
+                        const std::string& fallback = "fashion-mnist");
+// Records in the model what it is now trained on: the dataset's name and its folder (absolute).
+void record_dataset(io::ModelMetadata& metadata, const pipeline::DataOptions& data);
 
 // "3,32,32" -> {3, 32, 32}. Throws Error(kInvalidArgument) naming `option`.
 std::vector<int64_t> parse_int_list(const std::string& text, const std::string& option);

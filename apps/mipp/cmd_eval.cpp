@@ -21,8 +21,9 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
                               "The model's stored normalisation is applied to the data.\n");
   cmd->add_option("file", opt->file, "model file (.pt), mipp's or a TorchScript file from PyTorch")->required();
   cmd->add_option("--input-shape", opt->input_shape, "per-sample input shape C,H,W of a PyTorch TorchScript file");
-  add_data_options(cmd, opt->data, /*with_val_split=*/false);
+  add_data_options(cmd, opt->data, /*with_val_split=*/false, /*with_train_limit=*/false);
   default_to_models_dataset(cmd, opt->data);
+  opt->data.test_only = true;  // only the test files are read
   cmd->add_option("--batch-size", opt->batch_size, "evaluation batch size (speed only)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -111,9 +111,13 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
   auto sink = make_event_sink(global.log_format, global.quiet);
-  if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
+  use_models_dataset(opt.data, model.metadata, /*fallback=*/"");
   const bool needs_calibration = method->needs_data() || opt.prune.reweight || opt.prune.recalibrate_bn;
   const bool use_data = !opt.data.dataset.empty() && (needs_calibration || !opt.no_eval);
+  if (opt.calib_samples_given && !needs_calibration) {
+    sink->message(util::LogLevel::kWarn,
+                  fmt::format("--calib-samples: method {} reads no calibration data; the option is ignored", opt.prune.method));
+  }
   pipeline::PreparedData data;
   data::Dataset calibration, verification;
   if (use_data) {

@@ -26,9 +26,11 @@ void run_select_features(SelectFeaturesOptions opt, const GlobalOptions& global)
   const int threads = apply_global_options(global);
   if (opt.sparsity >= 0) opt.selection.sparsity = opt.sparsity;
   MIPP_CHECK(opt.calib_samples >= 1, kInvalidArgument, "--calib-samples {}: must be at least 1", opt.calib_samples);
+  util::check_writable(opt.out, "--out");
+  if (!opt.json_path.empty()) util::check_writable(opt.json_path, "--json-out");
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
-  if (opt.data.dataset.empty()) opt.data.dataset = model.metadata.dataset;
+  use_models_dataset(opt.data, model.metadata, /*fallback=*/"");
   MIPP_CHECK(!opt.data.dataset.empty(), kInvalidArgument, "select-features needs --dataset (the model names none)");
   opt.data.seed = global.seed;
   const pipeline::PreparedData data =

@@ -1,10 +1,12 @@
 // mipp train: train a zoo model (or continue a model file) on a dataset and write the model file.
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
 #include "event_sinks.h"
 #include "local_ranks.h"
 #include "mipp/dist/process_group.h"
+#include "mipp/util/atomic_file.h"
 #include "mipp/util/device.h"
 #include "mipp/util/error.h"
 #include "mipp/train/evaluate.h"
@@ -37,9 +39,13 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   opt.data.seed = global.seed;
   train::validate(opt.train);  // before any data is read
 
+  util::check_writable(opt.out, "--out");
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
-  use_models_dataset(opt.data, model.metadata);
+  // Resuming continues on the data the checkpoint was trained on.
+  const bool resuming = opt.train.resume && std::filesystem::exists(opt.out);
+  use_models_dataset(opt.data, resuming ? io::load_model(opt.out).metadata : model.metadata);
+  record_dataset(model.metadata, opt.data);
   auto sink = make_event_sink(global.log_format, global.quiet);  // rank 0's progress only
   sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data =

@@ -44,46 +44,48 @@ fs::path cifar_folder(const std::string& dir, const char* first_file, const char
   return dir;
 }
 
-DatasetSplits load_idx(const std::string& name, const std::string& dir) {
+DatasetSplits load_idx(const std::string& name, const std::string& dir, bool with_train) {
   const fs::path folder = require_dir(name, dir);
   auto file = [&](const char* base) { return find_file(name, folder, base, true); };
   DatasetSplits s;
-  s.train = read_idx(file("train-images-idx3-ubyte"), file("train-labels-idx1-ubyte"), name, 10);
+  if (with_train) s.train = read_idx(file("train-images-idx3-ubyte"), file("train-labels-idx1-ubyte"), name, 10);
   s.test = read_idx(file("t10k-images-idx3-ubyte"), file("t10k-labels-idx1-ubyte"), name, 10);
   return s;
 }
 
-DatasetSplits load_fashion_mnist(const std::string& dir) {
-  return load_idx("fashion-mnist", dir.empty() ? kFashionMnistDebianDir : dir);
+DatasetSplits load_fashion_mnist(const std::string& dir, bool with_train) {
+  return load_idx("fashion-mnist", dir.empty() ? kFashionMnistDebianDir : dir, with_train);
 }
 
-DatasetSplits load_mnist(const std::string& dir) { return load_idx("mnist", dir); }
+DatasetSplits load_mnist(const std::string& dir, bool with_train) { return load_idx("mnist", dir, with_train); }
 
-DatasetSplits load_cifar10(const std::string& dir) {
+DatasetSplits load_cifar10(const std::string& dir, bool with_train) {
   const std::string name = "cifar10";
   const fs::path folder = cifar_folder(require_dir(name, dir), "data_batch_1.bin", "cifar-10-batches-bin");
-  std::vector<std::string> train_files;
-  for (int i = 1; i <= 5; ++i) {
-    train_files.push_back(find_file(name, folder, fmt::format("data_batch_{}.bin", i), false));
-  }
   DatasetSplits s;
-  s.train = read_cifar(train_files, 10, name);
+  if (with_train) {
+    std::vector<std::string> train_files;
+    for (int i = 1; i <= 5; ++i) {
+      train_files.push_back(find_file(name, folder, fmt::format("data_batch_{}.bin", i), false));
+    }
+    s.train = read_cifar(train_files, 10, name);
+  }
   s.test = read_cifar({find_file(name, folder, "test_batch.bin", false)}, 10, name);
   return s;
 }
 
-DatasetSplits load_cifar100(const std::string& dir) {
+DatasetSplits load_cifar100(const std::string& dir, bool with_train) {
   const std::string name = "cifar100";
   const fs::path folder = cifar_folder(require_dir(name, dir), "train.bin", "cifar-100-binary");
   DatasetSplits s;
-  s.train = read_cifar({find_file(name, folder, "train.bin", false)}, 100, name);
+  if (with_train) s.train = read_cifar({find_file(name, folder, "train.bin", false)}, 100, name);
   s.test = read_cifar({find_file(name, folder, "test.bin", false)}, 100, name);
   return s;
 }
 
 struct DatasetEntry {
   const char* name;
-  DatasetSplits (*load)(const std::string& dir);
+  DatasetSplits (*load)(const std::string& dir, bool with_train);
 };
 
 constexpr DatasetEntry kDatasets[] = {
@@ -95,9 +97,9 @@ constexpr DatasetEntry kDatasets[] = {
 
 }  // namespace
 
-DatasetSplits load_dataset(const std::string& name, const std::string& dir) {
+DatasetSplits load_dataset(const std::string& name, const std::string& dir, bool with_train) {
   for (const DatasetEntry& entry : kDatasets) {
-    if (name == entry.name) return entry.load(dir);
+    if (name == entry.name) return entry.load(dir, with_train);
   }
   MIPP_FAIL(kNotFound, "dataset {}: unknown; known datasets: {}", name, fmt::join(dataset_names(), ", "));
 }

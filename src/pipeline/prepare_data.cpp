@@ -13,8 +13,8 @@ PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_
   MIPP_CHECK(options.val_split >= 0 && options.val_split < 1, kInvalidArgument, "--val-split {}: must be in [0, 1)",
              options.val_split);
   MIPP_CHECK(options.train_limit >= 0 && options.test_limit >= 0, kInvalidArgument, "limits must be >= 0");
-  data::DatasetSplits splits = data::load_dataset(options.dataset, options.dir);
-  if (options.train_limit > 0) splits.train = data::head(splits.train, options.train_limit);
+  data::DatasetSplits splits = data::load_dataset(options.dataset, options.dir, !options.test_only);
+  if (options.train_limit > 0 && splits.train.size() > 0) splits.train = data::head(splits.train, options.train_limit);
   if (options.test_limit > 0) splits.test = data::head(splits.test, options.test_limit);
 
   // Fitting copies every sample to the model's input shape, and normalising copies it once more.
@@ -26,12 +26,12 @@ PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_
                      "use --limit, or a model made for this data's input shape");
   PreparedData out;
   // Fit first (zero padding on [0, 1] images is black), then normalise.
-  data::Dataset train = data::fit_to_shape(splits.train, model_input_shape);
+  data::Dataset train = options.test_only ? splits.train : data::fit_to_shape(splits.train, model_input_shape);
   data::Dataset test = data::fit_to_shape(splits.test, model_input_shape);
   out.normalization = normalization;
   if (out.normalization.empty()) out.normalization = data::standard_normalization(options.dataset);
-  if (out.normalization.empty()) out.normalization = data::compute_normalization(train);
-  train = data::normalize(train, out.normalization);
+  if (out.normalization.empty()) out.normalization = data::compute_normalization(options.test_only ? test : train);
+  if (!options.test_only) train = data::normalize(train, out.normalization);
   out.test = data::normalize(test, out.normalization);
   if (options.val_split > 0) {
     data::Split s = data::split(train, options.val_split, options.seed);

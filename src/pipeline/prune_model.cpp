@@ -61,6 +61,15 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
              "--recalibrate-bn needs calibration data: give --dataset (and --calib-samples of at least 1)");
   MIPP_CHECK(!options.reweight || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
              "--reweight needs calibration data: give --dataset (and --calib-samples of at least 1)");
+  if (calibration != nullptr && (method->needs_data() || options.recalibrate_bn || options.reweight)) {
+    // Fewer samples give scores that look like any others but are noise: a loss gradient needs
+    // about one sample per class, a least-squares fit or a batch statistic at least two.
+    const int64_t classes = model.network.output_shape().front();
+    const int64_t minimum = method->needs_labels() ? classes : 2;
+    MIPP_CHECK(calibration->size() >= minimum, kInvalidArgument,
+               "--calib-samples {}: method {} needs at least {} calibration samples ({})", calibration->size(),
+               options.method, minimum, method->needs_labels() ? "one per class of the model" : "two");
+  }
   const graph::Network& net = model.network;
   check_finite_weights(net);
   const graph::Analysis analysis = graph::analyze(net);

@@ -13,6 +13,7 @@
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros_like.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -80,17 +81,37 @@ void check_fits(const graph::Network& net, const data::Dataset& d) {
   MIPP_CHECK(d.size() > 0, kInvalidArgument, "dataset {} is empty", d.name);
 }
 
-// Restores weights, optimiser state and progress from a checkpoint of the same architecture.
+// "--lr 0.1 in the checkpoint, 0.05 now" for the first option that differs (and how many others).
+// Option names follow the JSON keys of TrainOptions (batch_size -> --batch-size).
+std::string describe_difference(const json& saved, const json& now) {
+  std::vector<std::string> differences;
+  for (const json& change : json::diff(saved, now)) {
+    const json::json_pointer where(change.at("path").get<std::string>());
+    std::string option = where.back();
+    std::replace(option.begin(), option.end(), '_', '-');
+    const std::string was = saved.contains(where) ? saved.at(where).dump() : "unset";
+    const std::string is = now.contains(where) ? now.at(where).dump() : "unset";
+    differences.push_back(fmt::format("--{} {} in the checkpoint, {} now", option, was, is));
+  }
+  if (differences.empty()) return "no difference";
+  return differences.size() == 1 ? differences.front()
+                                 : fmt::format("{} (and {} more)", differences.front(), differences.size() - 1);
+}
+
+// Restores weights, optimiser state and progress from a checkpoint of the same architecture,
+// trained on the same dataset with the same options.
 int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, const TrainOptions& options,
-                       json& records) {
+                       const std::string& dataset, json& records) {
   const std::string& path = options.checkpoint_path;
   io::Model ck = io::load_model(path, {kTrainStateEntry, kOptimizerEntry});
   MIPP_CHECK(ck.extra.count(kTrainStateEntry) && ck.extra.count(kOptimizerEntry), kInvalidArgument,
              "--resume: {} holds no training state (it is a finished model or not a checkpoint)", path);
+  MIPP_CHECK(ck.metadata.dataset.empty() || ck.metadata.dataset == dataset, kInvalidArgument,
+             "--resume: {} was trained on {}, this run reads {}", path, ck.metadata.dataset, dataset);
   const json state = json::parse(ck.extra.at(kTrainStateEntry));
   MIPP_CHECK(state.at("options_key") == resume_key(options), kInvalidArgument,
-             "--resume: {} was trained with options {}, this run asks for {}", path, state.at("options_key").dump(),
-             resume_key(options).dump());
+             "--resume: {} was trained with other options: {}; use the same ones or drop --resume", path,
+             describe_difference(state.at("options_key"), resume_key(options)));
   const auto mine = model.network.named_parameters(), theirs = ck.network.named_parameters();
   bool same = mine.size() == theirs.size() && model.network.named_buffers().size() == ck.network.named_buffers().size();
   for (size_t i = 0; same && i < mine.size(); ++i) {
@@ -195,7 +216,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
 
   TrainResult result;
   if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
-    result.resumed_from_epoch = restore_checkpoint(model, *optimizer, options, result.epochs);
+    result.resumed_from_epoch = restore_checkpoint(model, *optimizer, options, train_set.name, result.epochs);
     sink.message(util::LogLevel::kInfo, fmt::format("resumed from {} after epoch {}", options.checkpoint_path,
                                                     result.resumed_from_epoch));
   }

@@ -28,7 +28,8 @@ inline constexpr const char* kFashionMnistDebianDir = "/usr/share/datasets/fashi
 // "cifar100" (dir required). In `dir`: IDX files named train-images-idx3-ubyte[.gz] etc.;
 // CIFAR-10 data_batch_1..5.bin and test_batch.bin; CIFAR-100 train.bin and test.bin (also
 // accepted inside the archives' cifar-10-batches-bin / cifar-100-binary subfolders).
-DatasetSplits load_dataset(const std::string& name, const std::string& dir = "");
+// Without `with_train` only the test files are read (and need to exist); `train` stays empty.
+DatasetSplits load_dataset(const std::string& name, const std::string& dir = "", bool with_train = true);
 
 std::vector<std::string> dataset_names();
 

@@ -18,6 +18,7 @@ struct DataOptions {
   double val_split = 0;                   // fraction of the training set held out, in [0, 1)
   int64_t train_limit = 0;                // use only the first N training samples; 0 = all
   int64_t test_limit = 0;                 // use only the first N test samples; 0 = all
+  bool test_only = false;                 // read only the test files (evaluation); train stays empty
   uint64_t seed = 0;                      // decides the validation split
 };
 
