@@ -1,5 +1,6 @@
 // mipp bench: runs a benchmark configuration (models x methods x sparsities x seeds x timing) into
 // an output folder, resumably, and writes tables, a summary and plots (bench/run_bench.h).
+#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
@@ -45,6 +46,8 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
                                     : fmt::format("{} of {} cells, {} threads\n", selected.size(), all.size(), threads));
     return;
   }
+  set_resume_hint((std::filesystem::path(opt.out) / "cells.jsonl").string(),
+                  "finished cells are kept: run the same command to resume");
   auto sink = make_event_sink(global.log_format, global.quiet);
   bench::BenchRunOptions run;
   run.out_dir = opt.out;

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "event_sinks.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/util/device.h"
 
@@ -35,7 +36,8 @@ void add_eval_command(CLI::App& app, GlobalOptions& global) {
     use_models_dataset(opt->data, model.metadata);
     const pipeline::PreparedData data =
         pipeline::prepare_data(opt->data, model.network.input_shape(), model.metadata.normalization);
-    const train::EvalResult r = train::evaluate(model.network, data.test, opt->batch_size);
+    auto sink = make_event_sink(global.log_format, global.quiet);
+    const train::EvalResult r = train::evaluate(model.network, data.test, opt->batch_size, *sink);
     if (opt->json) {
       nlohmann::json j = {{"model", opt->file}, {"dataset", opt->data.dataset}, {"split", "test"},
                           {"result", r},        {"run", run_info(threads)}};

@@ -108,6 +108,9 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   }
   util::check_writable(opt.prune.checkpoint_path, "--checkpoint");
 
+  const std::string resume_hint = fmt::format("decisions so far are in {}: run the same command with --resume to continue",
+                                              opt.prune.checkpoint_path);
+  set_resume_hint(opt.prune.checkpoint_path, resume_hint);
   io::Model model = load_or_build(opt.source, global);
   model.network.to(run_device());
   auto sink = make_event_sink(global.log_format, global.quiet);
@@ -144,8 +147,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
         if (!opt.prune.resume) std::filesystem::remove(opt.prune.checkpoint_path, ignored);
         throw;
       }
-      throw Error(e.kind(), fmt::format("{}; decisions so far are in {}: run the same command with --resume to continue",
-                                        e.what(), opt.prune.checkpoint_path));
+      throw Error(e.kind(), fmt::format("{}; {}", e.what(), resume_hint));
     }
   }();
   std::filesystem::remove(opt.prune.checkpoint_path);  // the run is complete
@@ -155,6 +157,7 @@ void run_prune(PruneCommandOptions opt, const GlobalOptions& global) {
   report["out"] = opt.out;
   report["run"] = run_info(threads);
   // The model and the report stand or fall together.
+  const util::WriteSection together;
   io::save_model(opt.out, result.pruned.network, result.pruned.metadata);
   if (!opt.report_path.empty()) {
     try {

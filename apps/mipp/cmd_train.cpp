@@ -46,6 +46,9 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   const bool resuming = opt.train.resume && std::filesystem::exists(opt.out);
   use_models_dataset(opt.data, resuming ? io::load_model(opt.out).metadata : model.metadata);
   record_dataset(model.metadata, opt.data);
+  if (opt.train.checkpoint_every_epoch) {
+    set_resume_hint(opt.out, fmt::format("{} keeps the last finished epoch: rerun with --resume to continue", opt.out));
+  }
   auto sink = make_event_sink(global.log_format, global.quiet);  // rank 0's progress only
   sink->message(util::LogLevel::kInfo, fmt::format("loading {}", opt.data.dataset));
   const pipeline::PreparedData data =
@@ -66,7 +69,7 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
                               opt.out));
     throw ExitRequest{130};
   }
-  const train::EvalResult test = train::evaluate(model.network, data.test, opt.train.eval_batch_size);
+  const train::EvalResult test = train::evaluate(model.network, data.test, opt.train.eval_batch_size, *sink);
   if (!dist::is_main()) return;
   if (opt.json) {
     nlohmann::json j = {{"model", opt.out},

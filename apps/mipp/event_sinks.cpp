@@ -6,10 +6,16 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "mipp/dist/process_group.h"
+#include "mipp/util/atomic_file.h"
 #include "mipp/util/error.h"
 
 namespace mipp::cli {
@@ -18,14 +24,39 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_sigints{0};
 
-void on_sigint(int) { g_interrupted = true; }
+// What the forced stop adds when a file exists then (set before the work starts, read only after).
+struct ResumeHint {
+  std::string path;
+  std::string text;
+};
+std::atomic<const ResumeHint*> g_resume_hint{nullptr};
+std::filesystem::file_time_type g_started;  // set by handle_interrupts(), before the watchdog starts
 
-void install_sigint_handler() {
-  static bool installed = false;
-  if (!installed) std::signal(SIGINT, on_sigint);
-  installed = true;
+void on_sigint(int) { ++g_sigints; }
+
+// Long work polls interrupted() (EventSink::progress) and stops at its next step with its own
+// message (MIPP names its checkpoint, training its last epoch). Work without such steps (a forward
+// pass over a test set, loading data, scoring by magnitude) is stopped by this thread: it gives
+// the work kGrace to stop by itself (none after a second Ctrl-C), waits for any output being
+// written to be complete (util::WriteSection), and exits with 130.
+void stop_work_that_does_not_stop() {
+  constexpr auto kGrace = std::chrono::milliseconds(700);
+  constexpr auto kPoll = std::chrono::milliseconds(25);
+  while (g_sigints.load() == 0) std::this_thread::sleep_for(kPoll);
+  const auto deadline = Clock::now() + kGrace;
+  while (Clock::now() < deadline && g_sigints.load() < 2) std::this_thread::sleep_for(kPoll);
+  while (util::writes_in_progress()) std::this_thread::sleep_for(kPoll);
+  const ResumeHint* hint = g_resume_hint.load();
+  std::error_code ec;
+  // Only a file this run wrote: an older one at that path holds nothing of this run.
+  const bool resumable = hint != nullptr && std::filesystem::exists(hint->path, ec) &&
+                         std::filesystem::last_write_time(hint->path, ec) >= g_started;
+  std::fprintf(stderr, "\nmipp: interrupted; every output is either complete or absent%s%s\n", resumable ? "; " : "",
+               resumable ? hint->text.c_str() : "");
+  std::fflush(stderr);
+  std::_Exit(130);  // other threads are mid-work: no destructors, no atexit handlers
 }
 
 std::string duration_text(double seconds) {
@@ -44,6 +75,7 @@ class TextSink : public util::EventSink {
   }
 
   bool progress(int64_t step, int64_t total) override {
+    if (!tty_ && !quiet_) log_progress(step, total);
     if (tty_ && !quiet_ && total > 0) {
       const auto now = Clock::now();
       if (step == total || now - last_draw_ > std::chrono::milliseconds(100)) {
@@ -59,11 +91,13 @@ class TextSink : public util::EventSink {
         std::fflush(stderr);
       }
     }
-    return !g_interrupted;
+    return g_sigints.load() == 0;
   }
 
   void stage_end() override {
     if (tty_ && !quiet_) std::fprintf(stderr, "\r\033[K");
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (!tty_ && !quiet_ && elapsed > kQuietSeconds) std::fprintf(stderr, "%s: done in %.1f s\n", stage_.c_str(), elapsed);
   }
 
   void record(const nlohmann::json& r) override {
@@ -85,8 +119,17 @@ class TextSink : public util::EventSink {
       if (r.contains("top1_final")) line += fmt::format(": top-1 {:.2f}%", 100 * r.at("top1_final").get<double>());
       if (r.contains("cell_seconds")) line += fmt::format(" ({:.1f} s)", r.at("cell_seconds").get<double>());
       std::fprintf(stderr, "%s\n", line.c_str());
+    } else if (r.value("event", "") == "reconstruction_layer" && r.contains("layer")) {
+      const nlohmann::json& l = r.at("layer");
+      std::string line = fmt::format("{}: {} -> {} units", l.value("group", "?"), l.value("width_before", 0),
+                                     l.value("width_after", 0));
+      for (const nlohmann::json& c : l.value("consumers", nlohmann::json::array())) {
+        line += fmt::format("; {} error {:.4g} after removal, {:.4g} after refit", c.value("consumer", "?"),
+                            c.value("error_removed", 0.0), c.value("error_updated", 0.0));
+      }
+      std::fprintf(stderr, "%s\n", line.c_str());
     } else {
-      std::fprintf(stderr, "%s\n", r.dump().c_str());
+      std::fprintf(stderr, "%s\n", record_line(r).c_str());
     }
   }
 
@@ -97,6 +140,51 @@ class TextSink : public util::EventSink {
   }
 
  private:
+  // Without a terminal (a log file, CI) there is no bar: a stage that has run for kQuietSeconds
+  // says how far it is, then every kLogEverySeconds, and how long it took.
+  static constexpr double kQuietSeconds = 2;
+  static constexpr double kLogEverySeconds = 10;
+
+  void log_progress(int64_t step, int64_t total) {
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double since_line = std::chrono::duration<double>(now - last_draw_).count();
+    if (elapsed < kQuietSeconds || (last_draw_ != Clock::time_point{} && since_line < kLogEverySeconds)) return;
+    last_draw_ = now;
+    const std::string of_total = total > 0 ? fmt::format("/{} ({:.0f}%)", total, 100.0 * step / total) : "";
+    std::fprintf(stderr, "%s: %lld%s after %.0f s\n", stage_.c_str(), static_cast<long long>(step), of_total.c_str(),
+                 elapsed);
+  }
+
+  // A record without a line of its own, as "event key value, group.key value, ...": nested objects
+  // flattened, lists counted; readable, not raw JSON (--log-format json has that).
+  static std::string record_line(const nlohmann::json& r) {
+    std::string line = r.value("event", std::string("record"));
+    const char* separator = " ";
+    std::function<void(const std::string&, const nlohmann::json&)> add = [&](const std::string& key,
+                                                                            const nlohmann::json& value) {
+      if (value.is_object()) {
+        for (const auto& [k, v] : value.items()) add(key + "." + k, v);
+        return;
+      }
+      const std::string text = value.is_string()         ? value.get<std::string>()
+                               : value.is_number_float() ? fmt::format("{:.4g}", value.get<double>())
+                               : value.is_array()        ? fmt::format("[{} entries]", value.size())
+                                                         : value.dump();
+      line += fmt::format("{}{} {}", separator, key, text);
+      separator = ", ";
+    };
+    for (const auto& [key, value] : r.items()) {
+      if (key == "event") continue;
+      if (value.is_object()) {
+        for (const auto& [k, v] : value.items()) add(k, v);
+      } else {
+        add(key, value);
+      }
+    }
+    return line;
+  }
+
   bool quiet_;
   bool tty_;
   std::string stage_;
@@ -111,7 +199,7 @@ class JsonSink : public util::EventSink {
     emit({{"event", "stage_begin"}, {"stage", stage}, {"total", total}});
     stage_ = stage;
   }
-  bool progress(int64_t step, int64_t total) override { return !g_interrupted; }
+  bool progress(int64_t step, int64_t total) override { return g_sigints.load() == 0; }
   void stage_end() override { emit({{"event", "stage_end"}, {"stage", stage_}}); }
   void record(const nlohmann::json& r) override { emit(r); }
   void message(util::LogLevel level, const std::string& text) override {
@@ -131,8 +219,17 @@ class JsonSink : public util::EventSink {
 
 }  // namespace
 
+void handle_interrupts() {
+  g_started = std::filesystem::file_time_type::clock::now();
+  std::signal(SIGINT, on_sigint);
+  std::thread(stop_work_that_does_not_stop).detach();
+}
+
+void set_resume_hint(const std::string& path, const std::string& text) {
+  g_resume_hint.store(new ResumeHint{path, text});  // once per process: kept for the watchdog
+}
+
 std::unique_ptr<util::EventSink> make_event_sink(const std::string& format, bool quiet) {
-  install_sigint_handler();
   MIPP_CHECK(format == "text" || format == "auto" || format == "json", kInvalidArgument,
              "--log-format {}: use text or json", format);
   // In a data-parallel run rank 0 reports; the others say only what goes wrong.
@@ -141,6 +238,6 @@ std::unique_ptr<util::EventSink> make_event_sink(const std::string& format, bool
   return std::make_unique<TextSink>(quiet);
 }
 
-bool interrupted() { return g_interrupted; }
+bool interrupted() { return g_sigints.load() > 0; }
 
 }  // namespace mipp::cli

@@ -6,11 +6,13 @@
 #include <iostream>
 
 #include "commands.h"
+#include "event_sinks.h"
 #include "mipp/dist/process_group.h"
 #include "mipp/util/error.h"
 
 int main(int argc, char** argv) {
   using namespace mipp::cli;
+  handle_interrupts();
   CLI::App app{"mipp: structured pruning of neural networks on LibTorch", "mipp"};
   app.set_version_flag("--version", version_string());
   app.require_subcommand(1);

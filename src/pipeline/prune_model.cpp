@@ -82,7 +82,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
                  {"seed", options.seed},
                  {"calibration_samples", calibration != nullptr ? calibration->size() : 0},
                  {"verification_samples", method->verification_samples() > 0 ? verification->size() : 0}};
-  if (test != nullptr) report["accuracy_before"] = train::evaluate(net, *test);
+  if (test != nullptr) report["accuracy_before"] = train::evaluate(net, *test, 1000, sink);
 
   MIPP_CHECK(options.rounds >= 1, kInvalidArgument, "--rounds {}: must be at least 1", options.rounds);
   MIPP_CHECK(options.round_schedule == "exponential" || options.round_schedule == "linear", kInvalidArgument,
@@ -172,7 +172,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
   }
   report["groups"] = groups;
   if (!method->details().empty()) report["method_details"] = method->details();
-  if (test != nullptr) report["accuracy_after"] = train::evaluate(result.pruned.network, *test);
+  if (test != nullptr) report["accuracy_after"] = train::evaluate(result.pruned.network, *test, 1000, sink);
 
   json entry = {{"action", "prune"},
                 {"method", options.method},

@@ -20,7 +20,7 @@
 
 namespace mipp::train {
 
-EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size) {
+EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size, util::EventSink& sink) {
   data::validate(d, d.name);
   MIPP_CHECK(d.labels.defined(), kInvalidArgument, "dataset {}: evaluation needs labels", d.name);
   MIPP_CHECK(d.sample_shape() == net.input_shape(), kInvalidArgument,
@@ -43,7 +43,9 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   const int64_t ranks = dist::world_size();
   const dist::Share share = dist::my_share(d.size());
   const int64_t end = share.first + share.count;
-  for (int64_t start = share.first; start < end; start += batch_size) {
+  const int64_t batches = (share.count + batch_size - 1) / batch_size;
+  sink.stage_begin(fmt::format("evaluating on {} samples of {}", d.size(), d.name), batches);
+  for (int64_t start = share.first, batch = 1; start < end; start += batch_size, ++batch) {
     const int64_t n = std::min(batch_size, end - start);
     const at::Tensor x = d.inputs.narrow(0, start, n);
     const at::Tensor logits = graph::forward(net, x).output;
@@ -54,7 +56,9 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
     top1 += hit.select(1, 0).sum().item<int64_t>();
     top5 += hit.any(1).sum().item<int64_t>();
     confusion.index_add_(0, (y * classes + best.select(1, 0)).cpu(), at::ones({n}, at::kLong));
+    MIPP_CHECK(sink.progress(batch, batches), kCancelled, "evaluation interrupted");
   }
+  sink.stage_end();
   if (ranks > 1) {
     std::vector<at::Tensor> totals{at::tensor(std::vector<double>{loss_sum, double(top1), double(top5)}, at::kDouble),
                                    confusion};

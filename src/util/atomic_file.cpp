@@ -25,6 +25,8 @@ namespace fs = std::filesystem;
 // names the process that left it.
 constexpr std::string_view kTempInfix = ".tmp.";
 
+std::atomic<int> g_open_write_sections{0};
+
 std::string temp_path_for(const std::string& path) {
   static std::atomic<unsigned> counter{0};
   return fmt::format("{}{}{}.{}", path, kTempInfix, ::getpid(), counter++);
@@ -85,7 +87,12 @@ void remove_stale_temps(const std::string& path) {
 
 }  // namespace
 
+WriteSection::WriteSection() { ++g_open_write_sections; }
+WriteSection::~WriteSection() { --g_open_write_sections; }
+bool writes_in_progress() { return g_open_write_sections.load() > 0; }
+
 void write_file_atomically(const std::string& path, std::string_view contents) {
+  const WriteSection section;
   check_destination(path);
   const std::string temp = temp_path_for(path);
   write_new_file(path, temp, contents);

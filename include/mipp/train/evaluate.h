@@ -8,6 +8,7 @@
 
 #include "mipp/data/dataset.h"
 #include "mipp/graph/network.h"
+#include "mipp/util/events.h"
 
 namespace mipp::train {
 
@@ -22,8 +23,10 @@ struct EvalResult {
 // Eval mode (batch-norm running statistics, no dropout), no gradients. Throws Error naming the
 // shapes when the dataset does not fit the network. batch_size affects speed only. In a
 // data-parallel run every rank evaluates its share of `d` and all receive the totals (so every rank
-// must call it).
-EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size = 1000);
+// must call it). Progress goes to `sink` (one step a batch); a false progress() stops it with
+// Error(kCancelled).
+EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t batch_size = 1000,
+                    util::EventSink& sink = util::null_sink());
 
 void to_json(nlohmann::json& j, const EvalResult& r);
 

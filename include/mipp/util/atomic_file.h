@@ -16,6 +16,19 @@ namespace mipp::util {
 // REQUIRES: the folder of `path` exists. Throws Error(kIo) when it cannot be written.
 void write_file_atomically(const std::string& path, std::string_view contents);
 
+// While a WriteSection exists, outputs are being written (write_file_atomically opens one for
+// each file; a command opens one around outputs that belong together, a model and its report).
+// A forced exit (the CLI's answer to Ctrl-C when work does not stop by itself) waits until none is
+// open, so such outputs appear together or not at all and no temporary file is left.
+class WriteSection {
+ public:
+  WriteSection();
+  ~WriteSection();
+  WriteSection(const WriteSection&) = delete;
+  WriteSection& operator=(const WriteSection&) = delete;
+};
+bool writes_in_progress();
+
 // Checks, before long work, that `path` can be written when the work is done: its folder exists,
 // it is not a folder, and a file can be created beside it (a probe, removed at once). Also removes
 // temporary files that an earlier, killed writer of `path` left (their process no longer runs).
