@@ -63,10 +63,12 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
   const train::TrainResult result =
       train::train(model, data.train, data.val.size() > 0 ? &data.val : nullptr, opt.train, *sink);
   if (result.cancelled) {
+    // Epoch checkpoints exist only with --checkpoint-every-epoch, once an epoch has finished.
+    const bool resumable = opt.train.checkpoint_every_epoch && !result.epochs.empty() && std::filesystem::exists(opt.out);
     sink->message(util::LogLevel::kWarn,
-                  fmt::format("interrupted; {} keeps the last finished epoch when --checkpoint-every-epoch is set; "
-                              "rerun with --resume to continue",
-                              opt.out));
+                  resumable ? fmt::format("interrupted; {} keeps the last finished epoch: rerun with --resume to continue",
+                                          opt.out)
+                            : std::string("interrupted; nothing was written"));
     throw ExitRequest{130};
   }
   const train::EvalResult test = train::evaluate(model.network, data.test, opt.train.eval_batch_size, *sink);
