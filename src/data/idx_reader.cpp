@@ -71,6 +71,13 @@ at::Tensor read_images(const std::string& path) {
   const uint64_t rows = read_big_endian_u32(head, 8);
   const uint64_t cols = read_big_endian_u32(head, 12);
   MIPP_CHECK(rows > 0 && cols > 0, kCorruption, "{}: images of {}x{} pixels", path, rows, cols);
+  // Checked on its own because a header of 0 images reads no data: from_blob would still compute
+  // strides from rows*cols, and 2^32 x 2^32 overflows them (a c10::Error, found by fuzzing).
+  const uint64_t memory = physical_memory_bytes();
+  MIPP_CHECK(rows * cols <= memory / (1 + sizeof(float)), kCorruption,
+             "{}: images of {}x{} pixels, more than this machine's memory ({} bytes) holds once decoded "
+             "(a corrupt header?)",
+             path, rows, cols, memory);
   const std::string layout = fmt::format("{} images of {}x{}", n, rows, cols);
   // Each dimension fits 32 bits, their product may not: a wrapped product that happened to equal
   // the file size would let from_blob read past the buffer.
