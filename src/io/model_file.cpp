@@ -7,6 +7,7 @@
 
 #include <ATen/ops/isfinite.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <sstream>
@@ -86,7 +87,11 @@ torch::jit::Module to_module(const graph::Network& net, const ModelMetadata& met
   return module;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+// The first non-empty line of LibTorch's message (the compiler's start with a blank line).
+std::string first_line(const std::string& text) {
+  const size_t start = std::min(text.find_first_not_of(" \n"), text.size());
+  return text.substr(start, text.find('\n', start) - start);
+}
 
 }  // namespace
 

@@ -110,7 +110,8 @@ std::string torch_message(const std::exception& e) {
   std::string text = c10 != nullptr ? c10->what_without_backtrace() : e.what();
   const size_t last = text.rfind("Error: ");  // the interpreter ends with "RuntimeError: ..."
   if (last != std::string::npos && last + 7 < text.size()) text = text.substr(last + 7);
-  return text.substr(0, text.find('\n'));
+  const size_t start = std::min(text.find_first_not_of(" \n"), text.size());  // the compiler's start blank
+  return text.substr(start, text.find('\n', start) - start);
 }
 
 // Modules of torch.nn run one op each; their ops take the module's name ("layer1.0.relu").

@@ -62,13 +62,18 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
   MIPP_CHECK(!options.reweight || (calibration != nullptr && calibration->size() > 0), kInvalidArgument,
              "--reweight needs calibration data: give --dataset (and --calib-samples of at least 1)");
   if (calibration != nullptr && (method->needs_data() || options.recalibrate_bn || options.reweight)) {
-    // Fewer samples give scores that look like any others but are noise: a loss gradient needs
-    // about one sample per class, a least-squares fit or a batch statistic at least two.
+    // One sample gives scores, fits and batch statistics that look like any others but are noise
+    // (or fail inside a batch-norm in train mode); fewer samples than classes leave classes out of
+    // a loss gradient, which is worth a warning (an ImageNet model's 1000 classes exceed the default).
+    MIPP_CHECK(calibration->size() >= 2, kInvalidArgument,
+               "--calib-samples {}: method {} needs at least 2 calibration samples", calibration->size(), options.method);
     const int64_t classes = model.network.output_shape().front();
-    const int64_t minimum = method->needs_labels() ? classes : 2;
-    MIPP_CHECK(calibration->size() >= minimum, kInvalidArgument,
-               "--calib-samples {}: method {} needs at least {} calibration samples ({})", calibration->size(),
-               options.method, minimum, method->needs_labels() ? "one per class of the model" : "two");
+    if (method->needs_labels() && calibration->size() < classes) {
+      sink.message(util::LogLevel::kWarn,
+                   fmt::format("{}: {} calibration samples for {} classes: most classes are not represented in its "
+                               "loss gradient",
+                               options.method, calibration->size(), classes));
+    }
   }
   const graph::Network& net = model.network;
   check_finite_weights(net);

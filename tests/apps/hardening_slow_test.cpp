@@ -158,6 +158,34 @@ TEST(Hardening, ACorruptWeightIsNamed) {
                         model.network.named_parameters().front().first + " does not match its checksum");
 }
 
+// An archive whose TorchScript code no longer compiles, or whose data.pkl points at a missing
+// tensor record, used to end in an internal error (exit 1).
+TEST(Hardening, BrokenTorchScriptArchivesAreBadInput) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_mipp("export --model lenet300 --out " + dir.file("m.pt")).exit_code, 0);
+  // The archive is rewritten record by record with one record changed (Python's zipfile).
+  const std::string rewrite = std::string(MIPP_PYTHON) + " -c \"import sys, zipfile\n"
+                              "src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], 'w')\n"
+                              "for info in src.infolist():\n"
+                              "    data = src.read(info.filename)\n"
+                              "    raw = lambda text: text.encode('latin1').decode('unicode_escape').encode('latin1')\n"
+                              "    if info.filename.endswith(sys.argv[3]): data = data.replace(raw(sys.argv[4]), raw(sys.argv[5]))\n"
+                              "    dst.writestr(info, data)\n"
+                              "dst.close()\" ";
+  ASSERT_EQ(run_command(rewrite + dir.file("m.pt") + " " + dir.file("code.pt") + " mipp.py torch.linear torch.no_such_op")
+                .exit_code,
+            0);
+  const auto code = run_mipp("eval " + dir.file("code.pt") + " --test-limit 10");
+  expect_one_error_line(code, 2, "code.pt: not a readable TorchScript archive (");
+  EXPECT_EQ(code.err.find("()"), std::string::npos) << "the reason is given: " << code.err;
+  // Storage key "5" renamed "9": a record that does not exist.
+  ASSERT_EQ(run_command(rewrite + dir.file("m.pt") + " " + dir.file("pickle.pt") +
+                        " data.pkl 'X\\x01\\x00\\x00\\x005' 'X\\x01\\x00\\x00\\x009'")
+                .exit_code,
+            0);
+  expect_one_error_line(run_mipp("eval " + dir.file("pickle.pt") + " --test-limit 10"), 2, "pickle.pt: not a readable");
+}
+
 // The dataset used to be forgotten: `train --data DIR` recorded "fashion-mnist", and eval,
 // finetune and resume silently read Fashion-MNIST instead of the model's data.
 TEST(Hardening, TheRecordedDatasetIsReusedAndAConflictRefused) {
