@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,16 +19,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Temp names are "<path>.tmp.<pid>.<n>": unique within the process (counter) and across processes
-// (pid), so concurrent writers of the same destination never share a temp file, and a leftover
-// names the process that left it.
+// Temp names are "<path>.tmp.<host>.<pid>.<n>": unique within the process (counter), across
+// processes (pid) and machines sharing a folder (host), so concurrent writers of the same
+// destination never share a temp file, and a leftover names the process that left it.
 constexpr std::string_view kTempInfix = ".tmp.";
+
+const std::string& host_name() {
+  static const std::string name = [] {
+    char buffer[256] = {};
+    return ::gethostname(buffer, sizeof(buffer) - 1) == 0 ? std::string(buffer) : std::string("host");
+  }();
+  return name;
+}
 
 std::atomic<int> g_open_write_sections{0};
 
 std::string temp_path_for(const std::string& path) {
   static std::atomic<unsigned> counter{0};
-  return fmt::format("{}{}{}.{}", path, kTempInfix, ::getpid(), counter++);
+  return fmt::format("{}{}{}.{}.{}", path, kTempInfix, host_name(), ::getpid(), counter++);
 }
 
 fs::path folder_of(const std::string& path) {
@@ -67,11 +74,10 @@ void write_new_file(const std::string& path, const std::string& temp, std::strin
 
 bool process_runs(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
 
-// Removes "<path>.tmp.<pid>.<n>" files whose process is gone and which nobody touched for a
-// minute (a folder shared between machines may hold a live writer's temp under a foreign pid).
+// Removes this machine's "<path>.tmp.<host>.<pid>.<n>" files whose process is gone.
 void remove_stale_temps(const std::string& path) {
   const fs::path target(path);
-  const std::string prefix = target.filename().string() + std::string(kTempInfix);
+  const std::string prefix = target.filename().string() + std::string(kTempInfix) + host_name() + ".";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder_of(path), ec)) {
     const std::string name = entry.path().filename().string();
@@ -80,8 +86,7 @@ void remove_stale_temps(const std::string& path) {
     char* end = nullptr;
     const long pid = std::strtol(rest.c_str(), &end, 10);
     if (end == rest.c_str() || *end != '.' || pid <= 0 || process_runs(pid)) continue;
-    const auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
-    if (!ec && age > std::chrono::minutes(1)) fs::remove(entry.path(), ec);
+    fs::remove(entry.path(), ec);
   }
 }
 
@@ -101,6 +106,7 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
     std::remove(temp.c_str());
     MIPP_FAIL(kIo, "{}: cannot write: {}", path, std::strerror(err));
   }
+  remove_stale_temps(path);  // what a killed earlier writer of this file left
 }
 
 void check_writable(const std::string& path, const std::string& what) {

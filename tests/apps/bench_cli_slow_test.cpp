@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/bench_results.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -35,13 +36,6 @@ std::string read_text(const std::string& path) {
 json read_json(const std::string& path) { return json::parse(read_text(path)); }
 
 void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-// The fields of a cell that must repeat exactly: everything but wall-clock times and latencies.
-json deterministic(json cell) {
-  for (const char* k : {"latency", "prune_seconds", "train_seconds", "cell_seconds"}) cell.erase(k);
-  if (cell.contains("method_details")) cell["method_details"].erase("seconds");
-  return cell;
-}
 
 }  // namespace
 
@@ -100,7 +94,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   const json again = read_json(out + "/results.json");
   ASSERT_EQ(again.at("cells").size(), 24u);
   for (size_t i = 0; i < 24; ++i) {
-    EXPECT_EQ(deterministic(again.at("cells").at(i)), deterministic(results.at("cells").at(i))) << i;
+    EXPECT_EQ(testing::deterministic_cell(again.at("cells").at(i)), testing::deterministic_cell(results.at("cells").at(i))) << i;
   }
   EXPECT_EQ(read_json(out + "/manifest.json").at("runs").size(), 2u);
 

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "mipp/io/model_file.h"
+#include "support/bench_results.h"
 #include "support/dataset_files.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -298,6 +299,37 @@ TEST(Hardening, KillNineThenResumeGivesTheUninterruptedResult) {
     }
     std::filesystem::remove(reference);
     for (const std::string& name : entries_of(dir.path())) ADD_FAILURE() << args << " left " << name;
+  }
+}
+
+// The same for a bench: killed at a random point, rerun, it ends with the uninterrupted results.
+TEST(Hardening, KillNineThenRerunOfABenchGivesTheUninterruptedResults) {
+  testing::TempDir dir;
+  const std::string bench = "bench " + std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json --no-plots --quiet --out ";
+  const auto start = Clock::now();
+  ASSERT_EQ(run_mipp(bench + dir.file("whole")).exit_code, 0);
+  const double whole_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  {
+    BackgroundMipp run(bench + dir.file("killed"));
+    // At a seeded random point between 30% and 70% of the uninterrupted run.
+    std::mt19937 rng(5);
+    const double at = std::uniform_real_distribution<double>(0.3, 0.7)(rng);
+    std::this_thread::sleep_for(std::chrono::duration<double>(at * whole_seconds));
+    ASSERT_TRUE(run.running()) << "the bench finished before it was killed; kill it earlier";
+    run.signal(SIGKILL);
+    run.wait();
+  }
+  const auto again = run_mipp(bench + dir.file("killed"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const nlohmann::json whole = nlohmann::json::parse(std::ifstream(dir.file("whole/results.json")));
+  const nlohmann::json resumed = nlohmann::json::parse(std::ifstream(dir.file("killed/results.json")));
+  ASSERT_EQ(whole.at("cells").size(), resumed.at("cells").size());
+  for (size_t i = 0; i < whole.at("cells").size(); ++i) {
+    EXPECT_EQ(testing::deterministic_cell(whole.at("cells").at(i)), testing::deterministic_cell(resumed.at("cells").at(i)))
+        << i;
+  }
+  for (const std::string& name : entries_of(dir.file("killed"))) {
+    EXPECT_EQ(name.find(".tmp."), std::string::npos) << "left " << name;
   }
 }
 

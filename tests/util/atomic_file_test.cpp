@@ -7,7 +7,6 @@
 
 #include <sys/wait.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -84,8 +83,8 @@ TEST(AtomicFile, CheckWritableNamesTheOptionAndLeavesNothing) {
   }
 }
 
-// A killed writer leaves "<name>.tmp.<pid>.<n>"; the next writer of that name removes it once its
-// process is gone, and leaves other files and live writers' temps alone.
+// A killed writer leaves "<name>.tmp.<host>.<pid>.<n>"; the next writer of that name removes it
+// once its process is gone, and leaves other files, live writers' and other machines' temps alone.
 TEST(AtomicFile, CheckWritableRemovesStaleTempsOfDeadWriters) {
   testing::TempDir dir;
   const pid_t dead = ::fork();
@@ -93,16 +92,23 @@ TEST(AtomicFile, CheckWritableRemovesStaleTempsOfDeadWriters) {
   ASSERT_GT(dead, 0);
   int status = 0;
   ::waitpid(dead, &status, 0);
-  const std::string stale = dir.file("out.pt.tmp." + std::to_string(dead) + ".0");
-  const std::string live = dir.file("out.pt.tmp." + std::to_string(::getpid()) + ".7");
-  const std::string other = dir.file("other.pt.tmp." + std::to_string(dead) + ".0");
-  for (const auto& p : {stale, live, other}) std::ofstream(p) << "partial";
-  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
-  for (const auto& p : {stale, live, other}) std::filesystem::last_write_time(p, old);
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+  const std::string here = std::string(".tmp.") + host + ".";
+  const std::string stale = dir.file("out.pt" + here + std::to_string(dead) + ".0");
+  const std::string live = dir.file("out.pt" + here + std::to_string(::getpid()) + ".7");
+  const std::string other_file = dir.file("other.pt" + here + std::to_string(dead) + ".0");
+  const std::string other_host = dir.file("out.pt.tmp.elsewhere." + std::to_string(dead) + ".0");
+  for (const auto& p : {stale, live, other_file, other_host}) std::ofstream(p) << "partial";
   check_writable(dir.file("out.pt"), "--out");
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_TRUE(std::filesystem::exists(live));
-  EXPECT_TRUE(std::filesystem::exists(other));
+  EXPECT_TRUE(std::filesystem::exists(other_file));
+  EXPECT_TRUE(std::filesystem::exists(other_host));
+  std::filesystem::remove(live);
+  std::ofstream(stale) << "partial";
+  write_file_atomically(dir.file("out.pt"), "done");  // a successful write cleans up too
+  EXPECT_FALSE(std::filesystem::exists(stale));
 }
 
 }  // namespace mipp::util

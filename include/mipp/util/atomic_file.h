@@ -5,7 +5,8 @@
 // over `path`. Every failure (no permission, read-only or full disk, a file-size limit) is an
 // Error(kIo) naming the file and the system's reason, and leaves neither the file nor the temp.
 // Callers serialise in memory first (model files too), so no third-party writer ever sees a
-// failing stream.
+// failing stream. Temporary files of this path that a killed writer on this machine left
+// ("<path>.tmp.<host>.<pid>.<n>", the process gone) are removed after a successful write.
 #pragma once
 
 #include <string>
