@@ -361,17 +361,17 @@ struct JsonFrame {
   int64_t index = -1;          // an array's current element
 };
 
-// "methods[2].options.lr": where `key` sits, for the frames open around it.
-std::string json_path(const std::vector<JsonFrame>& frames, const std::string& key) {
+// "methods[2].options.lr": the position the first `levels` frames describe.
+std::string json_path(const std::vector<JsonFrame>& frames, size_t levels) {
   std::string path;
-  for (size_t i = 0; i + 1 < frames.size(); ++i) {
+  for (size_t i = 0; i < levels; ++i) {
     if (frames[i].is_array) {
       path += fmt::format("[{}]", frames[i].index);
     } else {
       path += (path.empty() ? "" : ".") + frames[i].key;
     }
   }
-  return path + (path.empty() ? "" : ".") + key;
+  return path.empty() ? "(top level)" : path;
 }
 
 }  // namespace
@@ -384,15 +384,23 @@ json parse_json_strict(const std::string& text, const std::string& what) {
   const auto element_starts = [&frames] {
     if (!frames.empty() && frames.back().is_array) ++frames.back().index;
   };
+  // Copying, printing and destroying nlohmann values recurse once per level: without a limit a
+  // 400 KB file of nested brackets overflowed the stack (found by fuzzing). Configurations nest 4
+  // levels deep (methods[1].options.KEY).
+  constexpr size_t kMaxDepth = 64;
+  const auto open = [&](bool is_array) {
+    element_starts();
+    MIPP_CHECK(frames.size() < kMaxDepth, kInvalidArgument, "{}: nested more than {} levels deep at {}", what,
+               kMaxDepth, json_path(frames, frames.size()));
+    frames.push_back(JsonFrame{is_array});
+  };
   const json::parser_callback_t check = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
-        element_starts();
-        frames.push_back(JsonFrame{});
+        open(false);
         break;
       case json::parse_event_t::array_start:
-        element_starts();
-        frames.push_back(JsonFrame{true});
+        open(true);
         break;
       case json::parse_event_t::object_end:
       case json::parse_event_t::array_end:
@@ -402,7 +410,8 @@ json parse_json_strict(const std::string& text, const std::string& what) {
         JsonFrame& frame = frames.back();
         frame.key = parsed.get<std::string>();
         MIPP_CHECK(frame.keys.insert(frame.key).second, kInvalidArgument,
-                   "{}: key {} appears twice in one object; give each key once", what, json_path(frames, frame.key));
+                   "{}: key {} appears twice in one object; give each key once", what,
+                   json_path(frames, frames.size()));
         break;
       }
       case json::parse_event_t::value:

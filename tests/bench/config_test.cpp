@@ -126,6 +126,21 @@ TEST_F(BenchConfigTest, RepeatedKeyAtAnyDepthIsAnErrorNamingFileAndPath) {
                         {"t: not valid JSON"});
 }
 
+// Found by fuzzing: copying a parsed value recurses once per level, so 200000 nested brackets
+// (a 400 KB file) overflowed the stack of `mipp bench` (exit 139).
+TEST_F(BenchConfigTest, NestingDeeperThan64LevelsIsAnError) {
+  const auto nested = [](size_t depth) {
+    return R"({"x":)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  EXPECT_NO_THROW(parse_json_strict(nested(64), "t"));
+  testing::expect_error([&] { parse_json_strict(nested(65), "t"); }, ErrorKind::kInvalidArgument,
+                        {"t: nested more than 64 levels deep at x[0][0]"});
+  const std::string path = dir_.file("deep.json");
+  testing::write_file(path, nested(200000));
+  testing::expect_error([&] { read_config(path); }, ErrorKind::kInvalidArgument,
+                        {"config " + path, "nested more than 64 levels"});
+}
+
 TEST_F(BenchConfigTest, CellsComeInOrderWithControlsAfterTheirMethod) {
   json j = minimal();
   j["seeds"] = json::array({3, 4});
