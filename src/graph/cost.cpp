@@ -52,4 +52,10 @@ int64_t forward_memory_bytes(const Network& net, int64_t batch) {
   return util::saturating_product({batch, largest, 3, static_cast<int64_t>(sizeof(float))});
 }
 
+int64_t training_memory_bytes(const Network& net, int64_t batch) {
+  int64_t total = 0;  // at most num_nodes * 2^31: no overflow
+  for (int id = 0; id < net.num_nodes(); ++id) total += checked_elements(net.node(id).out_shape, "activation");
+  return util::saturating_product({batch, total, 2, static_cast<int64_t>(sizeof(float))});
+}
+
 }  // namespace mipp::graph

@@ -21,9 +21,11 @@
 
 #include "mipp/data/transforms.h"
 #include "mipp/dist/process_group.h"
+#include "mipp/graph/cost.h"
 #include "mipp/graph/forward.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/util/error.h"
+#include "mipp/util/memory.h"
 #include "mipp/util/seed.h"
 
 namespace mipp::train {
@@ -204,6 +206,11 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
   validate(options);
   graph::Network& net = model.network;
   check_fits(net, train_set);
+  if (net.device().is_cpu()) {
+    const int64_t batch = std::min(options.batch_size, train_set.size());
+    util::check_memory(graph::training_memory_bytes(net, batch), fmt::format("training at batch {}", batch),
+                       "use a smaller --batch-size");
+  }
   if (val_set != nullptr) check_fits(net, *val_set);
   const auto start_time = Clock::now();
   const c10::Device device = net.device();

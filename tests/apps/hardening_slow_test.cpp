@@ -133,6 +133,9 @@ TEST(Hardening, ImpossibleSizesFailAtOnceNamingTheSize) {
   ASSERT_EQ(run_mipp("export --model lenet5 --out " + dir.file("l.pt")).exit_code, 0);
   expect_one_error_line(run_mipp("latency " + dir.file("l.pt") + " --batch 1000000 --threads 1"), 2,
                         "latency at batch 1000000 needs");
+  expect_one_error_line(run_mipp("train --model resnet18 --input-shape 1,28,28 --batch-size 60000 --out " +
+                                 dir.file("t.pt")),
+                        2, "training at batch 60000 needs");
   // A 224x224 ResNet-18 fed Fashion-MNIST would pad 70000 images to 3x224x224 (about 79 GiB).
   ASSERT_EQ(run_mipp("export --model resnet18 --input-shape 3,224,224 --out " + dir.file("r.pt")).exit_code, 0);
   expect_one_error_line(run_mipp("prune " + dir.file("r.pt") + " --method snip --dataset fashion-mnist --out " +

@@ -32,5 +32,8 @@ Cost total_cost(const Network& net);
 // INT64_MAX. An estimate for refusing impossible requests early (util::check_memory), not a
 // profile.
 int64_t forward_memory_bytes(const Network& net, int64_t batch);
+// Memory a training step of `batch` samples needs at least: every activation is kept for the
+// backward pass and gets a gradient of its size (float32, saturating at INT64_MAX).
+int64_t training_memory_bytes(const Network& net, int64_t batch);
 
 }  // namespace mipp::graph
