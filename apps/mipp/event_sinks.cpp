@@ -96,8 +96,6 @@ class TextSink : public util::EventSink {
 
   void stage_end() override {
     if (tty_ && !quiet_) std::fprintf(stderr, "\r\033[K");
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    if (!tty_ && !quiet_ && elapsed > kQuietSeconds) std::fprintf(stderr, "%s: done in %.1f s\n", stage_.c_str(), elapsed);
   }
 
   void record(const nlohmann::json& r) override {
@@ -141,9 +139,9 @@ class TextSink : public util::EventSink {
 
  private:
   // Without a terminal (a log file, CI) there is no bar: a stage that has run for kQuietSeconds
-  // says how far it is, then every kLogEverySeconds, and how long it took.
-  static constexpr double kQuietSeconds = 2;
-  static constexpr double kLogEverySeconds = 10;
+  // says how far it is, then every kLogEverySeconds (what ends it prints its own line).
+  static constexpr double kQuietSeconds = 5;
+  static constexpr double kLogEverySeconds = 15;
 
   void log_progress(int64_t step, int64_t total) {
     const auto now = Clock::now();
