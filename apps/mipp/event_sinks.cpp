@@ -36,7 +36,7 @@ std::filesystem::file_time_type g_started;  // set by handle_interrupts(), befor
 
 void on_sigint(int) { ++g_sigints; }
 
-// Long work polls interrupted() (EventSink::progress) and stops at its next step with its own
+// Long work polls EventSink::progress and stops at its next step with its own
 // message (MIPP names its checkpoint, training its last epoch). Work without such steps (a forward
 // pass over a test set, loading data, scoring by magnitude) is stopped by this thread: it gives
 // the work kGrace to stop by itself (none after a second Ctrl-C), waits for any output being
@@ -236,6 +236,5 @@ std::unique_ptr<util::EventSink> make_event_sink(const std::string& format, bool
   return std::make_unique<TextSink>(quiet);
 }
 
-bool interrupted() { return g_sigints.load() > 0; }
 
 }  // namespace mipp::cli

@@ -24,7 +24,5 @@ void handle_interrupts();
 // X: run the same command with --resume to continue". Nothing is said about resuming otherwise.
 void set_resume_hint(const std::string& path, const std::string& text);
 
-// True once SIGINT arrived.
-bool interrupted();
 
 }  // namespace mipp::cli

@@ -46,16 +46,33 @@ Cost total_cost(const Network& net) {
   return total;
 }
 
-int64_t forward_memory_bytes(const Network& net, int64_t batch) {
+namespace {
+
+// Per-sample activation elements: the largest node's and the sum over all nodes (at most
+// num_nodes * 2^31, so no overflow).
+struct ActivationSizes {
   int64_t largest = 0;
-  for (int id = 0; id < net.num_nodes(); ++id) largest = std::max(largest, checked_elements(net.node(id).out_shape, "activation"));
-  return util::saturating_product({batch, largest, 3, static_cast<int64_t>(sizeof(float))});
+  int64_t total = 0;
+};
+
+ActivationSizes activation_sizes(const Network& net) {
+  ActivationSizes a;
+  for (const Node& node : net.nodes()) {
+    const int64_t n = checked_elements(node.out_shape, "activation");
+    a.largest = std::max(a.largest, n);
+    a.total += n;
+  }
+  return a;
+}
+
+}  // namespace
+
+int64_t forward_memory_bytes(const Network& net, int64_t batch) {
+  return util::saturating_product({batch, activation_sizes(net).largest, 3, static_cast<int64_t>(sizeof(float))});
 }
 
 int64_t training_memory_bytes(const Network& net, int64_t batch) {
-  int64_t total = 0;  // at most num_nodes * 2^31: no overflow
-  for (int id = 0; id < net.num_nodes(); ++id) total += checked_elements(net.node(id).out_shape, "activation");
-  return util::saturating_product({batch, total, 2, static_cast<int64_t>(sizeof(float))});
+  return util::saturating_product({batch, activation_sizes(net).total, 2, static_cast<int64_t>(sizeof(float))});
 }
 
 }  // namespace mipp::graph
