@@ -24,6 +24,7 @@ struct BenchCommandOptions {
   bool no_plots = false;
   bool dry_run = false;
   bool report_only = false;
+  bool allow_dirty = false;
   std::vector<std::string> cells;
   int nproc = 1;
 };
@@ -57,6 +58,7 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   run.render_plots = !opt.no_plots;
   run.run_cells = !opt.report_only;
   run.cells = opt.cells;
+  run.allow_dirty = opt.allow_dirty;
   const bench::BenchOutcome outcome = bench::run_bench(config, run, *sink);
   if (!outcome.plot_note.empty()) sink->message(util::LogLevel::kWarn, outcome.plot_note);
   if (!dist::is_main()) return;
@@ -94,12 +96,16 @@ void add_bench_command(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_flag("--report-only", opt->report_only,
                 "rewrite results, summary and plots from the cells finished so far in --out; run none");
+  cmd->add_flag("--allow-dirty", opt->allow_dirty,
+                "run cells although this mipp was built with uncommitted changes (refused otherwise: results "
+                "would name a commit whose code they did not run); the manifest and summary say so");
   cmd->callback([opt, &global] {
     if (!opt->dry_run && opt->out.empty()) throw CLI::RequiredError("--out");
     std::string command = "mipp bench " + opt->config;
     if (!opt->out.empty()) command += " --out " + opt->out;
     if (opt->controls) command += " --controls";
     if (opt->no_latency) command += " --no-latency";
+    if (opt->allow_dirty) command += " --allow-dirty";
     for (const std::string& pattern : opt->cells) command += " --cells '" + pattern + "'";
     run_bench_command(*opt, global, command);
   });

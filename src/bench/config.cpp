@@ -4,6 +4,7 @@
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/zeros.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -524,6 +525,40 @@ BenchConfig read_config(const std::string& path) {
   MIPP_CHECK(!in.bad(), kIo, "config {}: cannot read", path);
   const std::string dir = fs::path(path).parent_path().string();
   return parse_config_text(text, path, dir.empty() ? "." : dir);
+}
+
+std::vector<std::string> method_titles(const BenchConfig& c) {
+  std::vector<std::string> titles;
+  for (const MethodConfig& m : c.methods) {
+    const std::unique_ptr<prune::Method> method = prune::make_method(m.name, m.options);
+    std::string title = method->title();
+    if (title == m.name) {  // the method does not name its variants itself
+      const json defaults = prune::make_method(m.name)->options(), options = method->options();
+      std::vector<std::string> changed;
+      for (const auto& [key, value] : options.items()) {
+        if (!defaults.contains(key) || defaults.at(key) != value) {
+          changed.push_back(key + " " + (value.is_string() ? value.get<std::string>() : value.dump()));
+        }
+      }
+      if (!changed.empty()) title += fmt::format(" ({})", fmt::join(changed, ", "));
+    }
+    if (m.rounds > 1) title += fmt::format(", {} {} rounds", m.rounds, m.round_schedule);
+    if (m.reweight) title += m.reweight_variant == "asym" ? " + reweight" : " + reweight (" + m.reweight_variant + ")";
+    if (m.recalibrate_bn) title += " + BN recalibrated";
+    titles.push_back(title);
+  }
+  const std::vector<std::string> plain = titles;
+  for (size_t i = 0; i < titles.size(); ++i) {
+    if (std::count(plain.begin(), plain.end(), plain[i]) > 1) titles[i] += fmt::format(" [{}]", c.methods[i].label);
+  }
+  return titles;
+}
+
+std::string method_title(const BenchConfig& c, const std::string& label) {
+  for (size_t i = 0; i < c.methods.size(); ++i) {
+    if (c.methods[i].label == label) return method_titles(c).at(i);
+  }
+  return label;
 }
 
 json to_json(const BenchConfig& c) {

@@ -19,8 +19,9 @@ namespace mipp::bench {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-DenseCache::DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device)
-    : dir_(std::move(dir)), config_(config), sink_(sink), device_(device) {}
+DenseCache::DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device,
+                       json ran_with)
+    : dir_(std::move(dir)), config_(config), sink_(sink), device_(device), ran_with_(std::move(ran_with)) {}
 
 namespace {
 io::Model on_device(io::Model model, c10::Device device) {
@@ -92,6 +93,7 @@ const io::Model& DenseCache::trained(size_t m, uint64_t seed, const pipeline::Pr
                    {"params", cost.params}, {"macs", cost.macs}, {"train_seconds", train_seconds}};
     if (data.test.num_classes > 10) record["top5"] = e.top5;
     record["latency"] = latency_record(model.network, config_.latency);
+    record["ran_with"] = ran_with_;
     if (dist::is_main()) util::write_file_atomically(record_file, record.dump(2) + "\n");
     return trained_.insert_or_assign(id, std::move(model)).first->second;
   } catch (const Error& e) {

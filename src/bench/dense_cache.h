@@ -22,8 +22,10 @@ namespace mipp::bench {
 class DenseCache {
  public:
   // REQUIRES: `dir` exists; `config` outlives the cache. Models are returned on `device` (files
-  // hold CPU tensors, so a cache moves between machines).
-  DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device);
+  // hold CPU tensors, so a cache moves between machines). `ran_with` (commit, LibTorch, device,
+  // threads of this run) goes into the record of every model trained now.
+  DenseCache(std::string dir, const BenchConfig& config, util::EventSink& sink, c10::Device device,
+             nlohmann::json ran_with);
 
   // The initial weights of model `m` for `seed`, normalisation set from `data`.
   io::Model initial(size_t m, uint64_t seed, const pipeline::PreparedData& data);
@@ -42,6 +44,7 @@ class DenseCache {
   const BenchConfig& config_;
   util::EventSink& sink_;
   c10::Device device_;
+  nlohmann::json ran_with_;
   std::map<std::pair<size_t, uint64_t>, io::Model> trained_;
   std::map<std::pair<size_t, uint64_t>, std::string> errors_;
 };

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mipp/util/error.h"
 #include "mipp/util/version.h"
 
 namespace mipp::bench {
@@ -79,6 +80,34 @@ nlohmann::json run_environment(int threads) {
           {"cpu", cpu_model()},
           {"cpu_vector_isa", cpu_vector_isa()},
           {"hardware_threads", std::thread::hardware_concurrency()}};
+}
+
+void check_publishable(const std::string& git_commit, bool allow_dirty) {
+  const std::string suffix = "-dirty";
+  const bool dirty = git_commit.size() > suffix.size() &&
+                     git_commit.compare(git_commit.size() - suffix.size(), suffix.size(), suffix) == 0;
+  MIPP_CHECK(!dirty || allow_dirty, kInvalidArgument,
+             "this mipp was built from a working tree with uncommitted changes (commit {}): its results would "
+             "name code that no commit holds; commit and rebuild, or pass --allow-dirty (the manifest and summary "
+             "then say so)",
+             git_commit);
+}
+
+nlohmann::json ran_with(const nlohmann::json& environment, size_t run_index) {
+  nlohmann::json r = {{"run", run_index}};
+  for (const char* key : {"mipp_version", "git_commit", "libtorch_version", "libtorch_cuda", "device", "threads"}) {
+    if (environment.contains(key)) r[key] = environment.at(key);
+  }
+  return r;
+}
+
+nlohmann::json cell_provenance(const nlohmann::json& config_json, size_t model, size_t method,
+                               const nlohmann::json& environment, size_t run_index) {
+  nlohmann::json config = config_json;
+  config["model"] = config_json.at("models").at(model);
+  config["method"] = config_json.at("methods").at(method);
+  for (const char* list : {"models", "methods", "sparsities", "seeds", "timings", "description"}) config.erase(list);
+  return {{"ran_with", ran_with(environment, run_index)}, {"config", config}};
 }
 
 nlohmann::json dataset_checksum(const data::Dataset& d) {

@@ -45,9 +45,9 @@ std::string gp_string(const std::string& s) {
   return out + "\"";
 }
 
-std::string series_label(const json& cell) {
+std::string series_label(const BenchConfig& c, const json& cell) {
   const std::string control = cell.at("control").get<std::string>();
-  const std::string method = cell.at("method").get<std::string>();
+  const std::string method = method_title(c, cell.at("method").get<std::string>());
   return control == "none" ? method : fmt::format("{} ({})", method, control == "shuffle" ? "shuffled" : "re-init");
 }
 
@@ -61,7 +61,7 @@ std::vector<Series> series_of(const BenchResults& r, const std::string& model, c
   std::vector<Series> out;
   for (const json& c : r.cells) {
     if (c.at("model") != model || c.at("timing") != timing || c.at("status") != "ok") continue;
-    const std::string label = series_label(c);
+    const std::string label = series_label(*r.config, c);
     auto it = std::find_if(out.begin(), out.end(), [&](const Series& s) { return s.label == label; });
     if (it == out.end()) {
       out.push_back({label, {}});

@@ -40,19 +40,21 @@ std::string latency_at(const json& record, int64_t batch) {
 
 std::string results_csv(const BenchResults& r) {
   const std::vector<int64_t>& batches = r.config->latency.batches;
-  std::vector<std::string> header = {"model", "timing", "method", "method_id", "control", "sparsity", "seed", "status",
+  std::vector<std::string> header = {"model", "timing", "method", "method_title", "method_id", "control", "sparsity", "seed", "status",
                                      "achieved_sparsity", "top1_before", "top1_pruned", "top1_final", "top5_before",
                                      "top5_pruned", "top5_final", "loss_final", "params", "macs", "compression",
                                      "speedup"};
   for (int64_t b : batches) header.push_back(fmt::format("latency_b{}_ms", b));
   for (const char* k : {"threads", "collapsed_layers", "widths", "prune_seconds", "estimator_fits", "train_seconds",
-                        "error"}) {
+                        "error", "git_commit", "libtorch_version"}) {
     header.emplace_back(k);
   }
   std::string out = fmt::format("{}\n", fmt::join(header, ","));
   for (const json& c : r.cells) {
     std::vector<std::string> row;
-    for (const char* k : {"model", "timing", "method", "method_id", "control", "sparsity", "seed", "status",
+    for (const char* k : {"model", "timing", "method"}) row.push_back(scalar(c, k));
+    row.push_back(method_title(*r.config, c.at("method").get<std::string>()));
+    for (const char* k : {"method_id", "control", "sparsity", "seed", "status",
                           "achieved_sparsity", "top1_before", "top1_pruned", "top1_final", "top5_before", "top5_pruned",
                           "top5_final", "loss_final", "params", "macs", "compression", "speedup"}) {
       row.push_back(scalar(c, k));
@@ -69,6 +71,11 @@ std::string results_csv(const BenchResults& r) {
     row.push_back(c.contains("method_details") ? scalar(c.at("method_details"), "estimator_fits") : "");
     row.push_back(scalar(c, "train_seconds"));
     row.push_back(scalar(c, "error"));
+    // Cells made before they recorded what they ran with leave these empty; the manifest's runs
+    // list the sittings.
+    const json ran_with = c.value("ran_with", json::object());
+    row.push_back(scalar(ran_with, "git_commit"));
+    row.push_back(scalar(ran_with, "libtorch_version"));
     for (std::string& f : row) f = csv_field(f);
     out += fmt::format("{}\n", fmt::join(row, ","));
   }
@@ -76,8 +83,12 @@ std::string results_csv(const BenchResults& r) {
 }
 
 json results_json(const BenchResults& r) {
+  json methods = json::array();
+  const std::vector<std::string> titles = method_titles(*r.config);
+  for (size_t k = 0; k < titles.size(); ++k) methods.push_back({{"label", r.config->methods[k].label}, {"title", titles[k]}});
   return {{"run", r.run},
           {"command", r.command},
+          {"methods", methods},
           {"cells_total", r.cells_total},
           {"cells_finished", r.cells.size()},
           {"dense", r.dense},

@@ -22,6 +22,7 @@
 #include "mipp/dist/process_group.h"
 #include "mipp/util/device.h"
 #include "mipp/util/error.h"
+#include "mipp/util/version.h"
 
 namespace mipp::bench {
 
@@ -191,6 +192,7 @@ void write_tables(const fs::path& dir, const BenchResults& r) {
 }  // namespace
 
 BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options, util::EventSink& sink) {
+  if (options.run_cells) check_publishable(util::git_commit(), options.allow_dirty);  // before any output
   const fs::path dir = options.out_dir;
   std::error_code ec;
   fs::create_directories(dir / "cache", ec);
@@ -236,6 +238,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
                 {"cells_total", selected.size()},
                 {"cells_skipped", outcome.cells_skipped}};
     if (!options.cells.empty()) run["cells"] = options.cells;
+    if (options.allow_dirty) run["allow_dirty"] = true;
     manifest["datasets"] = data.checksums();
     manifest["runs"].push_back(run);
     if (dist::is_main()) util::write_file_atomically(manifest_path.string(), manifest.dump(2) + "\n");
@@ -245,7 +248,9 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
                                                     outcome.cells_skipped, selected.size()));
   }
 
-  DenseCache dense((dir / "cache").string(), config, sink, options.device);
+  // Cells and dense models record the run that made them (an index into the manifest's runs).
+  const size_t run_index = manifest["runs"].empty() ? 0 : manifest["runs"].size() - 1;
+  DenseCache dense((dir / "cache").string(), config, sink, options.device, ran_with(environment, run_index));
   TimeLeft time_left;
   size_t done = outcome.cells_skipped;
   for (size_t i = 0; i < selected.size() && options.run_cells; ++i) {
@@ -269,6 +274,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
                                                     time_left.text(remaining, dense)));
 
     json record = cell_identity(config, cell);
+    record.update(cell_provenance(config_json, cell.model, cell.method, environment, run_index));
     CellContext ctx{config, data.of(cell.model), dense, store, sink};
     std::string error;
     try {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -18,12 +19,13 @@ using nlohmann::json;
 enum class Better { kHigher, kLower, kNone };
 
 struct Row {
-  std::string method;
+  std::string method;   // label, as in the cells
   std::string control;
+  std::string title;    // method_titles()
   std::string label() const {
-    if (control == "shuffle") return method + " (shuffled, control)";
-    if (control == "reinit") return method + " (re-init, control)";
-    return method;
+    if (control == "shuffle") return title + " (shuffled, control)";
+    if (control == "reinit") return title + " (re-init, control)";
+    return title;
   }
 };
 
@@ -56,12 +58,14 @@ class Section {
       if (c.at("model") != model || c.at("timing") != timing) continue;
       cells_.push_back(&c);
     }
-    for (const MethodConfig& m : r.config->methods) {
+    const std::vector<std::string> titles = method_titles(*r.config);
+    for (size_t k = 0; k < r.config->methods.size(); ++k) {
+      const MethodConfig& m = r.config->methods[k];
       for (const char* control : {"none", "shuffle", "reinit"}) {
         const bool any = std::any_of(cells_.begin(), cells_.end(), [&](const json* c) {
           return c->at("method") == m.label && c->at("control") == control;
         });
-        if (any) rows_.push_back({m.label, control});
+        if (any) rows_.push_back({m.label, control, titles[k]});
       }
     }
   }
@@ -201,6 +205,42 @@ std::string dense_line(const BenchResults& r, const std::string& model) {
                             params, macs);
 }
 
+// Which code made the cells: one line per commit and LibTorch (with CUDA or CPU) and its number of
+// cells, a warning where a build had uncommitted changes, and the count of cells made before cells
+// recorded it (their sittings are only in the manifest's runs).
+std::string provenance(const BenchResults& r) {
+  std::map<std::string, size_t> builds;
+  size_t unrecorded = 0, dirty = 0;
+  for (const json& c : r.cells) {
+    if (!c.contains("ran_with")) {
+      ++unrecorded;
+      continue;
+    }
+    const json& w = c.at("ran_with");
+    const std::string commit = w.value("git_commit", "unknown");
+    const std::string cuda = w.value("libtorch_cuda", "cpu");
+    builds[fmt::format("commit {}, LibTorch {} ({}) on {}", commit, w.value("libtorch_version", "?"),
+                       cuda == "cpu" ? "CPU build" : "CUDA " + cuda, w.value("device", "cpu"))] += 1;
+    dirty += commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
+  }
+  std::string out;
+  if (!builds.empty()) {
+    out += "Cells by the build that ran them (each cell's `ran_with` in results.json):\n\n";
+    for (const auto& [build, n] : builds) out += fmt::format("- {}: {}\n", build, plural(static_cast<int64_t>(n), "cell"));
+    if (unrecorded > 0) {
+      out += fmt::format("- not recorded (made before cells recorded their build; manifest.json lists the runs): {}\n",
+                         plural(static_cast<int64_t>(unrecorded), "cell"));
+    }
+    out += "\n";
+  }
+  if (dirty > 0) {
+    out += fmt::format("**{} ran from builds with uncommitted changes (`--allow-dirty`): no commit holds the code "
+                       "that made them.**\n\n",
+                       plural(static_cast<int64_t>(dirty), "cell"));
+  }
+  return out;
+}
+
 }  // namespace
 
 MeanSd mean_sd(const std::vector<double>& values) {
@@ -229,6 +269,7 @@ std::string summary_markdown(const BenchResults& r) {
                      plural(r.run.value("threads", 0), "thread"), r.run.value("cpu", "?"),
                      r.run.value("cpu_vector_isa", "vector ISA not recorded"),
                      r.run.value("libtorch_cpu_capability", "not recorded"));
+  out += provenance(r);
   out += fmt::format("{} of {} cells finished{}.\n\n", r.cells.size(), r.cells_total,
                      failed > 0 ? fmt::format(", {} failed (listed at the end)", failed) : "");
   std::vector<std::string> seeds;

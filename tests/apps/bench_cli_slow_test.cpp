@@ -42,7 +42,7 @@ void write_text(const std::string& path, const std::string& text) { std::ofstrea
 TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   testing::TempDir dir;
   const std::string out = dir.file("bench");
-  const auto first = run_mipp("bench " + kSmoke + " --out " + out + " --controls");
+  const auto first = run_mipp("bench --allow-dirty " + kSmoke + " --out " + out + " --controls");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   // The ETA leaves out seed 1's dense model, which seed 0's cells say nothing about, and names it.
   EXPECT_NE(first.err.find("[1/24] mlp32/after/magnitude/0.5/seed0 (ETA unknown)"), std::string::npos) << first.err;
@@ -72,11 +72,24 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   EXPECT_TRUE(cuda == "cpu" || std::isdigit(static_cast<unsigned char>(cuda.front()))) << cuda;
   EXPECT_FALSE(env.at("libtorch_cpu_capability").get<std::string>().empty());
   EXPECT_EQ(manifest.at("datasets").at(0).at("train").at("samples"), 3000);
+  // Every cell and dense model says what it ran with: this run's commit and LibTorch, its model and
+  // method as configured (issue 26: a number traces to its code even when sittings mix).
+  EXPECT_EQ(manifest.at("runs").at(0).at("allow_dirty"), true);
+  for (const json& c : results.at("cells")) {
+    EXPECT_EQ(c.at("ran_with").at("run"), 0);
+    EXPECT_EQ(c.at("ran_with").at("git_commit"), env.at("git_commit"));
+    EXPECT_EQ(c.at("ran_with").at("libtorch_version"), env.at("libtorch_version"));
+    EXPECT_EQ(c.at("config").at("method").at("label"), c.at("method"));
+    EXPECT_EQ(c.at("config").at("model").at("label"), c.at("model"));
+    EXPECT_TRUE(c.at("config").contains("finetune"));
+  }
+  for (const json& d : results.at("dense")) EXPECT_EQ(d.at("ran_with").at("git_commit"), env.at("git_commit"));
   const std::string csv = read_text(out + "/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 25) << csv;
   const std::string summary = read_text(out + "/summary.md");
   EXPECT_NE(summary.find("## mlp32, pruned after training"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("mipp (shuffled, control)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| MIPP (linear-Gaussian) (shuffled, control) |"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Cells by the build that ran them"), std::string::npos) << summary;
   EXPECT_NE(summary.find("**"), std::string::npos) << "the best of each column in bold";
   EXPECT_TRUE(std::filesystem::exists(out + "/plots/mlp32-after-accuracy.gp"));
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
@@ -88,7 +101,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   size_t cut = 0;
   for (int i = 0; i < 5; ++i) cut = jsonl.find('\n', cut) + 1;
   write_text(out + "/cells.jsonl", jsonl.substr(0, cut + 40));
-  const auto resumed = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  const auto resumed = run_mipp("bench --allow-dirty " + kSmoke + " --out " + out + " --controls --quiet");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("24 cells: 19 run now (0 failed), 5 finished earlier"), std::string::npos) << resumed.out;
   const json again = read_json(out + "/results.json");
@@ -97,8 +110,10 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
     EXPECT_EQ(testing::deterministic_cell(again.at("cells").at(i)), testing::deterministic_cell(results.at("cells").at(i))) << i;
   }
   EXPECT_EQ(read_json(out + "/manifest.json").at("runs").size(), 2u);
+  EXPECT_EQ(again.at("cells").at(0).at("ran_with").at("run"), 0) << "finished in the first run";
+  EXPECT_EQ(again.at("cells").at(23).at("ran_with").at("run"), 1) << "run by the resumed one";
 
-  const auto nothing_left = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  const auto nothing_left = run_mipp("bench --allow-dirty " + kSmoke + " --out " + out + " --controls --quiet");
   ASSERT_EQ(nothing_left.exit_code, 0) << nothing_left.err;
   EXPECT_NE(nothing_left.out.find("0 run now"), std::string::npos) << nothing_left.out;
 
@@ -111,7 +126,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   }
   ASSERT_TRUE(removed);
   write_text(out + "/manifest.json", older_manifest.dump(2));
-  const auto older = run_mipp("bench " + kSmoke + " --out " + out + " --controls --quiet");
+  const auto older = run_mipp("bench --allow-dirty " + kSmoke + " --out " + out + " --controls --quiet");
   ASSERT_EQ(older.exit_code, 0) << older.err;
   EXPECT_NE(older.out.find("0 run now"), std::string::npos) << older.out;
 
@@ -121,7 +136,7 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   grown["methods"].push_back("random");
   grown["description"] = "the smoke bench and random";
   write_text(dir.file("grown.json"), grown.dump());
-  const auto added = run_mipp("bench " + dir.file("grown.json") + " --out " + out + " --controls");
+  const auto added = run_mipp("bench --allow-dirty " + dir.file("grown.json") + " --out " + out + " --controls");
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_NE(added.out.find("28 cells: 4 run now (0 failed), 24 finished earlier"), std::string::npos) << added.out;
   EXPECT_NE(added.err.find("[26/28] mlp32/before/random/0.5/seed0 (ETA "), std::string::npos) << added.err;
@@ -129,12 +144,12 @@ TEST(BenchCli, SmokeRunsResumesAndGivesIdenticalResults) {
   json changed = grown;
   changed["methods"][0] = {{"name", "magnitude"}, {"options", {{"norm", 2}}}};
   write_text(dir.file("changed.json"), changed.dump());
-  const auto refused = run_mipp("bench " + dir.file("changed.json") + " --out " + out + " --controls --quiet");
+  const auto refused = run_mipp("bench --allow-dirty " + dir.file("changed.json") + " --out " + out + " --controls --quiet");
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("different configuration"), std::string::npos) << refused.err;
 
   // The folder holds this bench; another configuration (no controls) is refused.
-  const auto other = run_mipp("bench " + kSmoke + " --out " + out + " --quiet");
+  const auto other = run_mipp("bench --allow-dirty " + kSmoke + " --out " + out + " --quiet");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("different configuration"), std::string::npos) << other.err;
 }
@@ -148,7 +163,7 @@ TEST(BenchCli, FailingCellIsRecordedAndTheBenchGoesOn) {
   config["methods"] = json::array({"random", json{{"name", "prospr"}, {"calib_samples", 16}}});
   config["latency"] = false;
   write_text(dir.file("c.json"), config.dump());
-  const auto r = run_mipp("bench " + dir.file("c.json") + " --out " + dir.file("out") + " --quiet");
+  const auto r = run_mipp("bench --allow-dirty " + dir.file("c.json") + " --out " + dir.file("out") + " --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2 cells: 2 run now (1 failed)"), std::string::npos) << r.out;
   const json cells = read_json(dir.file("out/results.json")).at("cells");
@@ -168,7 +183,7 @@ TEST(BenchCli, BadConfigListsEveryProblemAndWritesNothing) {
   config["dataset"]["name"] = "mnist";
   config["dataset"]["dir"] = dir.file("no-such-folder");
   write_text(dir.file("c.json"), config.dump());
-  const auto r = run_mipp("bench " + dir.file("c.json") + " --out " + dir.file("out"));
+  const auto r = run_mipp("bench --allow-dirty " + dir.file("c.json") + " --out " + dir.file("out"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one error line: " << r.err;
   for (const char* what : {"lenet6", "no-such-method", "1.2", "epochs: unknown key", "no-such-folder",
@@ -176,7 +191,7 @@ TEST(BenchCli, BadConfigListsEveryProblemAndWritesNothing) {
     EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in " << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
-  const auto missing = run_mipp("bench " + dir.file("nothing.json") + " --out " + dir.file("out"));
+  const auto missing = run_mipp("bench --allow-dirty " + dir.file("nothing.json") + " --out " + dir.file("out"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nothing.json"), std::string::npos);
 }
@@ -190,7 +205,7 @@ TEST(BenchCli, EveryShippedConfigIsValid) {
   for (const auto& entry : std::filesystem::directory_iterator(config_dir)) {
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
-    const auto r = run_mipp("bench " + path + " --dry-run --out " + dir.file(entry.path().stem().string()));
+    const auto r = run_mipp("bench --allow-dirty " + path + " --dry-run --out " + dir.file(entry.path().stem().string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(" cells, "), std::string::npos) << r.out;
     shipped.insert(entry.path().filename().string());

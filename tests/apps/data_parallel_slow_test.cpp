@@ -164,9 +164,9 @@ TEST(DataParallel, ShardedCalibrationKeepsTheUnitsOfOneProcess) {
 TEST(DataParallel, BenchCellsOnTwoRanksMatchOneProcess) {
   testing::TempDir dir;
   const std::string config = std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json --no-plots --quiet";
-  const auto one = run_mipp("bench " + config + " --out " + dir.file("one"));
+  const auto one = run_mipp("bench --allow-dirty " + config + " --out " + dir.file("one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  const auto two = run_mipp("bench " + config + " --nproc 2 --out " + dir.file("two"));
+  const auto two = run_mipp("bench --allow-dirty " + config + " --nproc 2 --out " + dir.file("two"));
   ASSERT_EQ(two.exit_code, 0) << two.err;
   auto cells = [](const std::string& file) {
     std::map<std::string, nlohmann::json> out;

@@ -308,7 +308,7 @@ TEST(Hardening, KillNineThenResumeGivesTheUninterruptedResult) {
 // The same for a bench: killed at a random point, rerun, it ends with the uninterrupted results.
 TEST(Hardening, KillNineThenRerunOfABenchGivesTheUninterruptedResults) {
   testing::TempDir dir;
-  const std::string bench = "bench " + std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json --no-plots --quiet --out ";
+  const std::string bench = "bench --allow-dirty " + std::string(MIPP_SOURCE_DIR) + "/bench/configs/smoke.json --no-plots --quiet --out ";
   const auto start = Clock::now();
   ASSERT_EQ(run_mipp(bench + dir.file("whole")).exit_code, 0);
   const double whole_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -89,6 +89,15 @@ BenchConfig parse_config_text(const std::string& text, const std::string& where,
 // "WHAT: key PATH appears twice in one object; ..." or "WHAT: not valid JSON: ...".
 nlohmann::json parse_json_strict(const std::string& text, const std::string& what);
 
+// How tables, plots and results name each method of `c` (in its order): the method's title
+// (prune::Method::title(), e.g. "MIPP (linear-Gaussian)"), for other methods followed by their
+// options that differ from the defaults, then "100 exponential rounds", "+ reweight",
+// "+ BN recalibrated" where set. Two methods that would share a title get their label appended.
+std::vector<std::string> method_titles(const BenchConfig& c);
+
+// The title of the method labelled `label`; the label itself when `c` has no such method.
+std::string method_title(const BenchConfig& c, const std::string& label);
+
 // The configuration with every default filled in, for the manifest.
 nlohmann::json to_json(const BenchConfig& c);
 

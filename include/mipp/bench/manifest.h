@@ -21,6 +21,22 @@ nlohmann::json run_environment(int threads);
 std::string libtorch_version();
 std::string libtorch_cpu_capability();
 
+// Throws Error(kInvalidArgument) when `git_commit` names a build with uncommitted changes
+// ("abc1234-dirty") and `allow_dirty` is false: results would name a commit whose code they did not
+// run. A build outside a git checkout ("unknown") passes; its cells say "unknown".
+void check_publishable(const std::string& git_commit, bool allow_dirty);
+
+// What one cell ran with, for its line in cells.jsonl, so that a number traces to its code and
+// settings even where a folder's cells come from several sittings: "ran_with" (index of the run in
+// the manifest, mipp version, git commit, LibTorch version and CUDA, device, threads) and "config"
+// (the resolved configuration `config_json` narrowed to the cell's model and method; the cell's
+// sparsity and seed are in its record).
+nlohmann::json cell_provenance(const nlohmann::json& config_json, size_t model, size_t method,
+                               const nlohmann::json& environment, size_t run_index);
+
+// The "ran_with" part alone (for the dense models' records).
+nlohmann::json ran_with(const nlohmann::json& environment, size_t run_index);
+
 // CRC-32 of a dataset's inputs and labels as used (after fitting and normalisation), with sizes.
 nlohmann::json dataset_checksum(const data::Dataset& d);
 

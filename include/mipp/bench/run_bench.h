@@ -33,6 +33,7 @@ struct BenchRunOptions {
   bool render_plots = true;   // false: write the gnuplot scripts only
   bool run_cells = true;      // false: only rewrite the outputs from the cells finished so far
   std::vector<std::string> cells;  // run only cells matching one of these globs (matching_cells); empty: all
+  bool allow_dirty = false;   // run cells from a build with uncommitted changes (check_publishable)
 };
 
 struct BenchOutcome {
@@ -43,7 +44,8 @@ struct BenchOutcome {
   std::string plot_note;      // e.g. gnuplot missing: scripts written, nothing rendered
 };
 
-// Throws Error(kInvalidArgument) when out_dir holds a bench of a different configuration,
+// Throws Error(kInvalidArgument) when out_dir holds a bench of a different configuration or mipp was
+// built with uncommitted changes and allow_dirty is false (before writing anything),
 // Error(kIo) when it cannot be written, Error(kCancelled) when the sink asked to stop.
 BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options, util::EventSink& sink);
 

@@ -63,6 +63,11 @@ class Method {
   virtual bool uses_budget_sparsity() const { return true; }
   // The options in effect, for reports.
   virtual nlohmann::json options() const { return nlohmann::json::object(); }
+  // How tables and plots name this configuration of the method, so that two different procedures
+  // never share a name: "MIPP (linear-Gaussian)", "MIPP (paper mode)", "MIPP (linear-Gaussian,
+  // next_layer pre-activations)". Methods that do not override it are named by their id, and
+  // bench::method_titles() adds their options that differ from the defaults.
+  virtual std::string title() const { return std::string(name()); }
   // What the last select() found beyond the keep-sets (per-layer statistics), for reports.
   virtual nlohmann::json details() const { return nlohmann::json::object(); }
 };

@@ -117,6 +117,34 @@ json options_json(const MippOptions& o) {
           {"next_layer", o.next_layer}};
 }
 
+// "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
+// predictors, the confidence level deciding the widths); any other pairing of estimator and mode
+// names both. Then every option that changes which units are kept and differs from its default,
+// so a variant is named by its option ("MIPP (linear-Gaussian, next_layer pre-activations)").
+std::string title_of(const MippOptions& o) {
+  const MippOptions d = parse_options(json{{"estimator", o.estimator}});
+  std::vector<std::string> parts;
+  const std::string estimator = o.estimator == "linear" ? "linear-Gaussian" : o.estimator + " estimator";
+  if (o.estimator == "linear" && o.mode == "sparsity") {
+    parts.push_back(estimator);
+  } else if (o.estimator == "mlp" && o.mode == "confidence") {
+    parts.emplace_back("paper mode");
+  } else {
+    parts.push_back(fmt::format("{}, {} mode", estimator, o.mode));
+  }
+  if (o.estimator_options != d.estimator_options) parts.push_back("estimator_options " + o.estimator_options.dump());
+  if (o.confidence != d.confidence) parts.push_back(fmt::format("confidence {:g}", o.confidence));
+  if (o.mode == "confidence" && o.loss_threshold != d.loss_threshold) {
+    parts.push_back(fmt::format("loss_threshold {:g}", o.loss_threshold));
+  }
+  if (o.target != d.target) parts.push_back("target " + o.target);
+  if (o.pool != d.pool) parts.push_back(fmt::format("pool {}", o.pool));
+  if (o.target_components != d.target_components) parts.push_back(fmt::format("target_components {}", o.target_components));
+  if (o.order != d.order) parts.push_back("order " + o.order);
+  if (o.next_layer != d.next_layer) parts.push_back("next_layer " + o.next_layer);
+  return fmt::format("MIPP ({})", fmt::join(parts, ", "));
+}
+
 // Runs a scope with one intra-op thread. The elimination's algebra is on small matrices (a few
 // hundred columns), where OpenMP fork/join in the BLAS costs more than it saves; on a loaded
 // machine a LeNet-5 run took 4x longer with 2 threads than with 1.
@@ -194,6 +222,7 @@ class MippMethod final : public Method {
   int64_t default_calibration_samples() const override { return 2048; }
   bool uses_budget_sparsity() const override { return o_.mode == "sparsity"; }
   json options() const override { return options_json(o_); }
+  std::string title() const override { return title_of(o_); }
   json details() const override { return details_; }
 
   std::vector<at::Tensor> score(const MethodInputs&) override {
