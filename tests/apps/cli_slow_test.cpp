@@ -139,9 +139,20 @@ TEST(Cli, DemoTrainsPrunesFineTunesAndReloads) {
   const auto r = run_mipp("demo --epochs 1 --finetune-epochs 1 --limit 3000 --calib-samples 1000 --out-dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("top-1 after"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mipp, 70% units removed"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("magnitude, 70% units removed"), std::string::npos) << r.out;
+  // Both methods at the same MACs budget, each row with the MACs it removed and its speed-up.
+  EXPECT_NE(r.out.find("both methods remove 50% of the MACs"), std::string::npos) << r.out;
+  for (const char* method : {"MIPP (linear-Gaussian)", "submodular"}) {
+    const size_t at = r.out.find(std::string("\n  ") + method + " ");
+    ASSERT_NE(at, std::string::npos) << method << "\n" << r.out;
+    const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    const size_t percent = line.find("% ");
+    ASSERT_NE(percent, std::string::npos) << line;
+    const double removed = std::stod(line.substr(line.rfind(' ', percent) + 1));
+    EXPECT_NEAR(removed, 50, 5) << line;  // a conv1 channel alone is 4-5% of the MACs
+    EXPECT_EQ(line.back(), 'x') << line;
+  }
   EXPECT_NE(r.out.find("all reloaded: same accuracy"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("lenet5-submodular.pt")));
   EXPECT_EQ(dir.num_entries(), 3);  // the dense and the two pruned model files
 }
 
