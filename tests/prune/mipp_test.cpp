@@ -149,6 +149,48 @@ TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
   EXPECT_EQ(direct->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget).keep, s.keep);
 }
 
+// threshold_per cost: a group's loss threshold is the search's threshold times what one of its
+// units costs relative to the mean unit, so every layer stops at the same loss per parameter.
+TEST(MippMethod, CostThresholdScalesEachLayersThresholdByTheParametersOfItsUnits) {
+  models::ModelSpec spec;
+  spec.name = "lenet5";
+  const graph::Network net = models::build_model(spec);
+  const graph::Analysis a = graph::analyze(net);
+  const data::Dataset calibration = images(512, 1);
+  Budget budget;
+  budget.sparsity = 0.6;
+  budget.target = "params";
+  auto method = make_method("mipp", {{"threshold_per", "cost"}});
+  const Selection s = method->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
+  EXPECT_NEAR(s.achieved, 0.6, 0.01);
+  const json d = method->details();
+  const json& scale = d.at("threshold_scale");
+  // One unit's parameters, by hand: its own weights and bias, and what it feeds in the next layer.
+  const double conv1 = 1 * 25 + 1 + 16 * 25, conv2 = 6 * 25 + 1 + 25 * 120, fc1 = 400 + 1 + 84, fc2 = 120 + 1 + 10;
+  EXPECT_NEAR(scale.at("conv2").get<double>() / scale.at("fc2").get<double>(), conv2 / fc2, 1e-9);
+  EXPECT_NEAR(scale.at("conv1").get<double>() / scale.at("fc1").get<double>(), conv1 / fc1, 1e-9);
+  const double mean = (6 * conv1 + 16 * conv2 + 120 * fc1 + 84 * fc2) / (6 + 16 + 120 + 84);
+  EXPECT_NEAR(scale.at("fc1").get<double>(), fc1 / mean, 1e-9);
+  // Every tested unit was decided against its own layer's threshold.
+  const double lambda = -std::log1p(-d.at("confidence").get<double>());
+  const double threshold = d.at("loss_threshold").get<double>();
+  int tested = 0;
+  for (const json& layer : d.at("layers")) {
+    const double own = threshold * scale.at(layer.at("group").get<std::string>()).get<double>();
+    for (const json& u : layer.at("units")) {
+      const std::string decision = u.at("decision");
+      if (decision != "kept" && decision != "removed") continue;
+      ++tested;
+      const bool keep = u.at("log_p_value").get<double>() <= -lambda && u.at("loss_increase").get<double>() >= own;
+      EXPECT_EQ(keep, decision == "kept") << layer.at("group") << " unit " << u.at("unit");
+    }
+  }
+  EXPECT_GT(tested, 100);
+  EXPECT_EQ(method->title(), "MIPP (linear-Gaussian, threshold_per cost)");
+  testing::expect_error([&] { make_method("mipp", {{"threshold_per", "mac"}}); }, ErrorKind::kInvalidArgument,
+                        {"threshold_per 'mac'", "unit or cost"});
+}
+
 // The paper's order decides the outputs' side first, so a group explains only the kept units of
 // the next; inputs-first decides fc1 before fc2 and so against all of fc2's units.
 TEST(MippMethod, InputsFirstOrderExplainsTheNextLayerUnpruned) {

@@ -18,6 +18,8 @@
 #include <set>
 #include <fmt/ranges.h>
 
+#include "mipp/graph/cost.h"
+#include "mipp/graph/slice.h"
 #include "mipp/info/elimination.h"
 #include "mipp/util/record_log.h"
 #include "mipp/util/error.h"
@@ -55,12 +57,18 @@ struct MippOptions {
   // reads: after batch-norm and activation) or "pre-activations" (before the activation; a residual
   // group, read only after its sum, gives its activations).
   std::string next_layer = "activations";
+  // What the loss threshold is measured against: "unit" (the paper's: every unit must raise the
+  // loss by the same amount to stay) or "cost": the threshold scaled by what one unit of the layer
+  // costs — its parameters, or its MACs when the budget's target is MACs — relative to the mean
+  // unit, so that every layer stops at the same loss per parameter (or per MAC) removed and a
+  // wide, cheap layer is not cut harder than a narrow, costly one.
+  std::string threshold_per = "unit";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
-                                                "target_components", "order", "next_layer"};
+                                                "target_components", "order", "next_layer", "threshold_per"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -78,6 +86,7 @@ MippOptions parse_options(const json& j) {
   o.target_components = j.value("target_components", o.target_components);
   o.order = j.value("order", o.order);
   o.next_layer = j.value("next_layer", o.next_layer);
+  o.threshold_per = j.value("threshold_per", o.threshold_per);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -97,6 +106,8 @@ MippOptions parse_options(const json& j) {
              "method mipp: order '{}': use outputs-first or inputs-first", o.order);
   MIPP_CHECK(o.next_layer == "activations" || o.next_layer == "pre-activations", kInvalidArgument,
              "method mipp: next_layer '{}': use activations or pre-activations", o.next_layer);
+  MIPP_CHECK(o.threshold_per == "unit" || o.threshold_per == "cost", kInvalidArgument,
+             "method mipp: threshold_per '{}': use unit or cost", o.threshold_per);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -114,7 +125,8 @@ json options_json(const MippOptions& o) {
           {"search_tolerance", o.search_tolerance},
           {"target_components", o.target_components},
           {"order", o.order},
-          {"next_layer", o.next_layer}};
+          {"next_layer", o.next_layer},
+          {"threshold_per", o.threshold_per}};
 }
 
 // "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
@@ -142,6 +154,7 @@ std::string title_of(const MippOptions& o) {
   if (o.target_components != d.target_components) parts.push_back(fmt::format("target_components {}", o.target_components));
   if (o.order != d.order) parts.push_back("order " + o.order);
   if (o.next_layer != d.next_layer) parts.push_back("next_layer " + o.next_layer);
+  if (o.threshold_per != d.threshold_per) parts.push_back("threshold_per " + o.threshold_per);
   return fmt::format("MIPP ({})", fmt::join(parts, ", "));
 }
 
@@ -296,6 +309,11 @@ class MippMethod final : public Method {
                 {"search", trace},
                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
                 {"layers", layers}};
+    if (o_.threshold_per == "cost") {
+      json scales = json::object();
+      for (const graph::Group& g : a.groups) scales[g.name] = plan.threshold_scale[static_cast<size_t>(g.id)];
+      details_["threshold_scale"] = scales;  // the loss threshold of a group is loss_threshold times this
+    }
     if (o_.mode == "sparsity" && std::fabs(best.achieved - budget.sparsity) > 0.01) {
       const std::string why = whole.empty() ? "the test's decisions move in steps at this level"
                                             : fmt::format("{} kept whole: more calibration samples let mipp test them",
@@ -315,6 +333,11 @@ class MippMethod final : public Method {
     std::vector<int64_t> floors;
     std::vector<std::string> whole;  // by group id; empty when the group is tested
     graph::Analysis counted;
+    // By group id: the factor of the loss threshold for its units (threshold_per); all 1 for "unit".
+    std::vector<double> threshold_scale;
+    // The loss thresholds a search spans: from about what the test alone keeps to removing every
+    // unit above the floors, [1e-7, 1] divided by the largest and the smallest scale.
+    double lowest_threshold = 1e-7, highest_threshold = 1;
   };
 
   Plan make_plan(const MethodInputs& in, const CalibrationFeatures& f, const Budget& budget) const {
@@ -350,7 +373,48 @@ class MippMethod final : public Method {
                "mipp: {} calibration samples are too few to test any layer with the {} estimator; {} test every layer "
                "(--calib-samples), or lower target_components",
                samples, o_.estimator, most_needed);
+    plan.threshold_scale.assign(a.groups.size(), 1.0);
+    if (o_.threshold_per == "cost") {
+      const std::vector<double> cost = unit_costs(in.net, a, budget.target == "macs");
+      double units = 0, total = 0;
+      for (const graph::Group& g : a.groups) {
+        if (!plan.whole[static_cast<size_t>(g.id)].empty()) continue;
+        units += static_cast<double>(g.size);
+        total += static_cast<double>(g.size) * cost[static_cast<size_t>(g.id)];
+      }
+      double smallest = 1, largest = 1;
+      for (const graph::Group& g : a.groups) {
+        if (!plan.whole[static_cast<size_t>(g.id)].empty()) continue;
+        // A unit that costs nothing (a MACs target and a layer without MACs) still needs a loss rise to stay.
+        const double scale = std::max(cost[static_cast<size_t>(g.id)] * units / total, 1e-3);
+        plan.threshold_scale[static_cast<size_t>(g.id)] = scale;
+        smallest = std::min(smallest, scale);
+        largest = std::max(largest, scale);
+      }
+      plan.lowest_threshold = 1e-7 / largest;
+      plan.highest_threshold = 1 / smallest;
+    }
     return plan;
+  }
+
+  // What one unit of each group costs at full width (parameters, or MACs per sample): the network's
+  // cost less its cost with one unit of that group removed.
+  static std::vector<double> unit_costs(const graph::Network& net, const graph::Analysis& a, bool macs) {
+    graph::KeepSets all;
+    for (const graph::Group& g : a.groups) {
+      std::vector<int64_t> k(static_cast<size_t>(g.size));
+      std::iota(k.begin(), k.end(), 0);
+      all.push_back(k);
+    }
+    const graph::Cost full = graph::total_cost(net);
+    std::vector<double> cost;
+    for (const graph::Group& g : a.groups) {
+      graph::KeepSets one_less = all;
+      one_less[static_cast<size_t>(g.id)].pop_back();
+      const graph::Cost c = graph::sliced_cost(net, a, one_less);
+      cost.push_back(static_cast<double>(macs ? full.macs - c.macs : full.params - c.params));
+    }
+    return cost;
   }
 
   struct Run {
@@ -489,8 +553,9 @@ class MippMethod final : public Method {
         d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
       } else {
         std::vector<LayerDecision>& same_problem = decided[problem_key(a, g.id, kept)];
+        const double own_threshold = threshold * plan.threshold_scale[static_cast<size_t>(g.id)];
         const auto same = std::find_if(same_problem.begin(), same_problem.end(), [&](const LayerDecision& e) {
-          return mipp_method::decides_the_same(e, lambda, threshold);
+          return mipp_method::decides_the_same(e, lambda, own_threshold);
         });
         if ((d = checkpoint.find(threshold, confidence, g.name))) {
           same_problem.push_back(*d);
@@ -498,9 +563,9 @@ class MippMethod final : public Method {
           d = *same;
         } else {
           in.sink.stage_begin(fmt::format("mipp: {} ({}/{}, {} units, loss threshold {:.3g})", g.name, i + 1,
-                                          order.size(), g.size, threshold),
+                                          order.size(), g.size, own_threshold),
                               g.size);
-          d = eliminate(in, f, g, kept, plan.floors[static_cast<size_t>(g.id)], budget.round_to, lambda, threshold);
+          d = eliminate(in, f, g, kept, plan.floors[static_cast<size_t>(g.id)], budget.round_to, lambda, own_threshold);
           in.sink.stage_end();
           checkpoint.save(threshold, confidence, *d);
           r.fits_made += d->fits;
@@ -544,11 +609,12 @@ class MippMethod final : public Method {
       }
       return achieved;
     };
-    double lowest_threshold = 1;
-    mipp_method::search_loss_threshold(budget.sparsity, o_.search_tolerance, [&](double threshold) {
-      lowest_threshold = std::min(lowest_threshold, threshold);
-      return consider(run(threshold, o_.confidence));
-    });
+    double lowest_threshold = plan.highest_threshold;
+    mipp_method::search_increasing(plan.lowest_threshold, plan.highest_threshold, budget.sparsity, o_.search_tolerance,
+                                   [&](double threshold) {
+                                     lowest_threshold = std::min(lowest_threshold, threshold);
+                                     return consider(run(threshold, o_.confidence));
+                                   });
     if (best.achieved > budget.sparsity + o_.search_tolerance && best.threshold == lowest_threshold) {
       const double lambda = -std::log1p(-o_.confidence);
       mipp_method::search_increasing(1e-6, lambda, budget.sparsity, o_.search_tolerance, [&](double l) {

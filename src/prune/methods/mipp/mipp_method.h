@@ -27,6 +27,10 @@
 //   order              "outputs-first" (default, the paper's) or "inputs-first"
 //   next_layer         what of the next layer the units must explain: "activations" (default) or
 //                      "pre-activations" (before the activation)
+//   threshold_per      "unit" (default, the paper's: one loss threshold for every unit) or "cost":
+//                      a layer's threshold scaled by the parameters of one of its units (MACs with
+//                      a MACs budget) relative to the mean unit, so every layer stops at the same
+//                      loss per parameter removed (details: threshold_scale per group)
 #pragma once
 
 #include <memory>
