@@ -43,8 +43,9 @@ void run_bench_command(const BenchCommandOptions& opt, const GlobalOptions& glob
   if (opt.dry_run) {
     if (!dist::is_main()) return;
     for (const bench::Cell& cell : selected) std::cout << bench::cell_key(config, cell) << "\n";
-    std::cout << (opt.cells.empty() ? fmt::format("{} cells, {} threads\n", all.size(), threads)
-                                    : fmt::format("{} of {} cells, {} threads\n", selected.size(), all.size(), threads));
+    const std::string thread_count = fmt::format("{} thread{}", threads, threads == 1 ? "" : "s");
+    std::cout << (opt.cells.empty() ? fmt::format("{} cells, {}\n", all.size(), thread_count)
+                                    : fmt::format("{} of {} cells, {}\n", selected.size(), all.size(), thread_count));
     return;
   }
   set_resume_hint((std::filesystem::path(opt.out) / "cells.jsonl").string(),
