@@ -231,6 +231,10 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     environment = run_environment(options.threads);
     environment["device"] = util::describe_device(options.device);
   }
+  // ... and the command of that run, not its own.
+  const std::string command = options.run_cells || manifest["runs"].empty()
+                                  ? options.command
+                                  : manifest["runs"].back().value("command", options.command);
   if (options.run_cells) {
     json run = {{"started_utc", utc_now()},
                 {"environment", environment},
@@ -263,7 +267,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
         dist::rank0_decides(sink.progress(static_cast<int64_t>(done), static_cast<int64_t>(selected.size())));
     sink.stage_end();
     if (!go) {
-      write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+      write_tables(dir, collect(config, cells, store, dense, environment, command));
       MIPP_FAIL(kCancelled, "bench interrupted after {} of {} cells; run the same command to resume", done, selected.size());
     }
     std::vector<Cell> remaining;
@@ -282,7 +286,7 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
       record["status"] = "ok";
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kCancelled) {
-        write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+        write_tables(dir, collect(config, cells, store, dense, environment, command));
         throw;
       }
       error = e.what();
@@ -306,10 +310,10 @@ BenchOutcome run_bench(const BenchConfig& config, const BenchRunOptions& options
     if (record.contains("top1_final")) event["top1_final"] = record.at("top1_final");
     if (record.contains("cell_seconds")) event["cell_seconds"] = record.at("cell_seconds");
     sink.record(event);
-    write_tables(dir, collect(config, cells, store, dense, environment, options.command));
+    write_tables(dir, collect(config, cells, store, dense, environment, command));
   }
 
-  const BenchResults results = collect(config, cells, store, dense, environment, options.command);
+  const BenchResults results = collect(config, cells, store, dense, environment, command);
   write_tables(dir, results);
   if (!dist::is_main()) return outcome;
   const PlotOutcome plots = write_plots(results, (dir / "plots").string(), options.render_plots);

@@ -148,7 +148,10 @@ TEST(Cli, DemoTrainsPrunesFineTunesAndReloads) {
     const size_t percent = line.find("% ");
     ASSERT_NE(percent, std::string::npos) << line;
     const double removed = std::stod(line.substr(line.rfind(' ', percent) + 1));
-    EXPECT_NEAR(removed, 50, 5) << line;  // a conv1 channel alone is 4-5% of the MACs
+    // Near the budget: a conv1 channel of LeNet-5 carries 14% of its MACs (its own and conv2's
+    // input), so a method lands a few points off it, on either side.
+    EXPECT_GE(removed, 45) << line;
+    EXPECT_LE(removed, 65) << line;
     EXPECT_EQ(line.back(), 'x') << line;
   }
   EXPECT_NE(r.out.find("all reloaded: same accuracy"), std::string::npos) << r.out;
