@@ -224,7 +224,7 @@ std::string provenance(const BenchResults& r) {
     dirty += commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
   }
   std::string out;
-  if (!builds.empty()) {
+  if (!builds.empty() || unrecorded > 0) {
     out += "Cells by the build that ran them (each cell's `ran_with` in results.json):\n\n";
     for (const auto& [build, n] : builds) out += fmt::format("- {}: {}\n", build, plural(static_cast<int64_t>(n), "cell"));
     if (unrecorded > 0) {
