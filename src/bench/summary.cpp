@@ -225,7 +225,7 @@ std::string provenance(const BenchResults& r) {
   }
   std::string out;
   if (!builds.empty() || unrecorded > 0) {
-    out += "Cells by the build that ran them (each cell's `ran_with` in results.json):\n\n";
+    out += "\nCells by the build that ran them (each cell's `ran_with` in results.json):\n\n";
     for (const auto& [build, n] : builds) out += fmt::format("- {}: {}\n", build, plural(static_cast<int64_t>(n), "cell"));
     if (unrecorded > 0) {
       out += fmt::format("- not recorded (made before cells recorded their build; manifest.json lists the runs): {}\n",
