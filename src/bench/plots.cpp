@@ -95,9 +95,11 @@ void write(const fs::path& p, const std::string& text, PlotOutcome& outcome, boo
   if (is_script) outcome.scripts.push_back(p.string());
 }
 
+// Text is plain (noenhanced): titles such as "next_layer pre-activations" would otherwise print
+// their underscores as subscripts. The width leaves the plot its room beside a key of long titles.
 const char* kHeader =
     "# Re-render with: gnuplot {script} (in this folder)\n"
-    "set terminal pngcairo size 900,560 font \",11\"\n"
+    "set terminal pngcairo size 1200,600 font \",11\" noenhanced\n"
     "set output {png}\n"
     "set title {title}\n"
     "set key outside right top\n"

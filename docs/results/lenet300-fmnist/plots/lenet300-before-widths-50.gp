@@ -8,10 +8,10 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xtics ("fc1" 0, "fc2" 1) rotate by -45
 set ylabel "units kept (mean over seeds)"
 set logscale y
-plot "lenet300-before-widths-50.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
+plot "lenet300-before-widths-50.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
      "lenet300-before-widths-50.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "random", \
      "lenet300-before-widths-50.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "snip", \
      "lenet300-before-widths-50.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp", \
-     "lenet300-before-widths-50.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow", \
+     "lenet300-before-widths-50.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow, 100 exponential rounds", \
      "lenet300-before-widths-50.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr", \
-     "lenet300-before-widths-50.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "mipp-preact"
+     "lenet300-before-widths-50.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "MIPP (linear-Gaussian, next_layer pre-activations)"

@@ -8,16 +8,16 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xlabel "MACs per sample"
 set logscale x
 set ylabel "test top-1, % (mean ± sd over seeds)"
-plot "lenet5-after-macs.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
-     "lenet5-after-macs.dat" index 1 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "mipp+rw", \
+plot "lenet5-after-macs.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
+     "lenet5-after-macs.dat" index 1 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "MIPP (linear-Gaussian) + reweight", \
      "lenet5-after-macs.dat" index 2 using 1:2:3 with yerrorlines lc rgb "#2ca02c" dashtype 1 pointtype 3 title "magnitude", \
      "lenet5-after-macs.dat" index 3 using 1:2:3 with yerrorlines lc rgb "#d62728" dashtype 1 pointtype 4 title "random", \
      "lenet5-after-macs.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "taylor", \
      "lenet5-after-macs.dat" index 5 using 1:2:3 with yerrorlines lc rgb "#8c564b" dashtype 1 pointtype 6 title "snip", \
      "lenet5-after-macs.dat" index 6 using 1:2:3 with yerrorlines lc rgb "#e377c2" dashtype 1 pointtype 7 title "grasp", \
-     "lenet5-after-macs.dat" index 7 using 1:2:3 with yerrorlines lc rgb "#7f7f7f" dashtype 1 pointtype 8 title "synflow", \
+     "lenet5-after-macs.dat" index 7 using 1:2:3 with yerrorlines lc rgb "#7f7f7f" dashtype 1 pointtype 8 title "synflow, 100 exponential rounds", \
      "lenet5-after-macs.dat" index 8 using 1:2:3 with yerrorlines lc rgb "#bcbd22" dashtype 1 pointtype 9 title "prospr", \
      "lenet5-after-macs.dat" index 9 using 1:2:3 with yerrorlines lc rgb "#17becf" dashtype 1 pointtype 10 title "submodular", \
      "lenet5-after-macs.dat" index 10 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 2 pointtype 11 title "thinet", \
-     "lenet5-after-macs.dat" index 11 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "mipp-preact", \
+     "lenet5-after-macs.dat" index 11 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "MIPP (linear-Gaussian, next_layer pre-activations)", \
      91.08333333333333 with lines dashtype 2 lc rgb "black" title "dense"

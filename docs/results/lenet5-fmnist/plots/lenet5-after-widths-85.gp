@@ -8,15 +8,15 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xtics ("conv1" 0, "conv2" 1, "fc1" 2, "fc2" 3) rotate by -45
 set ylabel "units kept (mean over seeds)"
 set logscale y
-plot "lenet5-after-widths-85.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
-     "lenet5-after-widths-85.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "mipp+rw", \
+plot "lenet5-after-widths-85.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
+     "lenet5-after-widths-85.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "MIPP (linear-Gaussian) + reweight", \
      "lenet5-after-widths-85.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "magnitude", \
      "lenet5-after-widths-85.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "random", \
      "lenet5-after-widths-85.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "taylor", \
      "lenet5-after-widths-85.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "snip", \
      "lenet5-after-widths-85.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "grasp", \
-     "lenet5-after-widths-85.dat" index 7 using 1:2 with linespoints lc rgb "#7f7f7f" dashtype 1 pointtype 8 title "synflow", \
+     "lenet5-after-widths-85.dat" index 7 using 1:2 with linespoints lc rgb "#7f7f7f" dashtype 1 pointtype 8 title "synflow, 100 exponential rounds", \
      "lenet5-after-widths-85.dat" index 8 using 1:2 with linespoints lc rgb "#bcbd22" dashtype 1 pointtype 9 title "prospr", \
      "lenet5-after-widths-85.dat" index 9 using 1:2 with linespoints lc rgb "#17becf" dashtype 1 pointtype 10 title "submodular", \
      "lenet5-after-widths-85.dat" index 10 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 2 pointtype 11 title "thinet", \
-     "lenet5-after-widths-85.dat" index 11 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "mipp-preact"
+     "lenet5-after-widths-85.dat" index 11 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 2 pointtype 12 title "MIPP (linear-Gaussian, next_layer pre-activations)"

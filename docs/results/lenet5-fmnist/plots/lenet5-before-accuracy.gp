@@ -7,11 +7,11 @@ set grid
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xlabel "sparsity (fraction removed)"
 set ylabel "test top-1, % (mean ± sd over seeds)"
-plot "lenet5-before-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
+plot "lenet5-before-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
      "lenet5-before-accuracy.dat" index 1 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "random", \
      "lenet5-before-accuracy.dat" index 2 using 1:2:3 with yerrorlines lc rgb "#2ca02c" dashtype 1 pointtype 3 title "snip", \
      "lenet5-before-accuracy.dat" index 3 using 1:2:3 with yerrorlines lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp", \
-     "lenet5-before-accuracy.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow", \
+     "lenet5-before-accuracy.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow, 100 exponential rounds", \
      "lenet5-before-accuracy.dat" index 5 using 1:2:3 with yerrorlines lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr", \
-     "lenet5-before-accuracy.dat" index 6 using 1:2:3 with yerrorlines lc rgb "#e377c2" dashtype 1 pointtype 7 title "mipp-preact", \
+     "lenet5-before-accuracy.dat" index 6 using 1:2:3 with yerrorlines lc rgb "#e377c2" dashtype 1 pointtype 7 title "MIPP (linear-Gaussian, next_layer pre-activations)", \
      91.08333333333333 with lines dashtype 2 lc rgb "black" title "dense"

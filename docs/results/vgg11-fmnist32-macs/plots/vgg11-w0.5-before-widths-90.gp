@@ -8,10 +8,10 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xtics ("features.0" 0, "features.4" 1, "features.8" 2, "features.11" 3, "features.15" 4, "features.18" 5, "features.22" 6, "features.25" 7) rotate by -45
 set ylabel "units kept (mean over seeds)"
 set logscale y
-plot "vgg11-w0.5-before-widths-90.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
+plot "vgg11-w0.5-before-widths-90.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
      "vgg11-w0.5-before-widths-90.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "random", \
      "vgg11-w0.5-before-widths-90.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "snip", \
      "vgg11-w0.5-before-widths-90.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp", \
-     "vgg11-w0.5-before-widths-90.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow", \
+     "vgg11-w0.5-before-widths-90.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow, 100 exponential rounds", \
      "vgg11-w0.5-before-widths-90.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr", \
-     "vgg11-w0.5-before-widths-90.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "mipp-preact"
+     "vgg11-w0.5-before-widths-90.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "MIPP (linear-Gaussian, next_layer pre-activations)"

@@ -7,11 +7,11 @@ set grid
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set xlabel "sparsity (fraction removed)"
 set ylabel "test top-1, % (mean ± sd over seeds)"
-plot "vgg11-w0.5-before-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "mipp", \
+plot "vgg11-w0.5-before-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
      "vgg11-w0.5-before-accuracy.dat" index 1 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "random", \
      "vgg11-w0.5-before-accuracy.dat" index 2 using 1:2:3 with yerrorlines lc rgb "#2ca02c" dashtype 1 pointtype 3 title "snip", \
      "vgg11-w0.5-before-accuracy.dat" index 3 using 1:2:3 with yerrorlines lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp", \
-     "vgg11-w0.5-before-accuracy.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow", \
+     "vgg11-w0.5-before-accuracy.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "synflow, 100 exponential rounds", \
      "vgg11-w0.5-before-accuracy.dat" index 5 using 1:2:3 with yerrorlines lc rgb "#8c564b" dashtype 1 pointtype 6 title "prospr", \
-     "vgg11-w0.5-before-accuracy.dat" index 6 using 1:2:3 with yerrorlines lc rgb "#e377c2" dashtype 1 pointtype 7 title "mipp-preact", \
+     "vgg11-w0.5-before-accuracy.dat" index 6 using 1:2:3 with yerrorlines lc rgb "#e377c2" dashtype 1 pointtype 7 title "MIPP (linear-Gaussian, next_layer pre-activations)", \
      93.35666666666668 with lines dashtype 2 lc rgb "black" title "dense"
