@@ -1,5 +1,5 @@
 # Re-render with: gnuplot lenet300-after-widths-85.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "lenet300-after-widths-85.png"
 set title "lenet300, pruned after training: widths at 85% sparsity"
 set key outside right top

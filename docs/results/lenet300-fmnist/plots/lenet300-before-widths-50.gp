@@ -1,5 +1,5 @@
 # Re-render with: gnuplot lenet300-before-widths-50.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "lenet300-before-widths-50.png"
 set title "lenet300, pruned before training: widths at 50% sparsity"
 set key outside right top

@@ -1,5 +1,5 @@
 # Re-render with: gnuplot lenet5-after-widths-70.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "lenet5-after-widths-70.png"
 set title "lenet5, pruned after training: widths at 70% sparsity"
 set key outside right top

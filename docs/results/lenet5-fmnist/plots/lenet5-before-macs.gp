@@ -1,5 +1,5 @@
 # Re-render with: gnuplot lenet5-before-macs.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "lenet5-before-macs.png"
 set title "lenet5, pruned before training"
 set key outside right top

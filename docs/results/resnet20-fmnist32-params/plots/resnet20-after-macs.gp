@@ -1,5 +1,5 @@
 # Re-render with: gnuplot resnet20-after-macs.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "resnet20-after-macs.png"
 set title "resnet20, pruned after training"
 set key outside right top

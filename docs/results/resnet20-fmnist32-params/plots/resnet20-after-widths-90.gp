@@ -1,5 +1,5 @@
 # Re-render with: gnuplot resnet20-after-widths-90.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "resnet20-after-widths-90.png"
 set title "resnet20, pruned after training: widths at 90% sparsity"
 set key outside right top

@@ -1,5 +1,5 @@
 # Re-render with: gnuplot resnet20-before-widths-70.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "resnet20-before-widths-70.png"
 set title "resnet20, pruned before training: widths at 70% sparsity"
 set key outside right top

@@ -1,5 +1,5 @@
 # Re-render with: gnuplot vgg11-w0.5-before-widths-90.gp (in this folder)
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 1200,600 font ",11" noenhanced
 set output "vgg11-w0.5-before-widths-90.png"
 set title "vgg11-w0.5, pruned before training: widths at 90% sparsity"
 set key outside right top
