@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "io/network_json.h"
+#include "io/storage_records.h"
 #include "io/torchscript_source.h"
 #include "mipp/util/atomic_file.h"
 #include "mipp/util/error.h"
@@ -122,6 +123,7 @@ Model load_model(const std::string& path, const std::vector<std::string>& extra_
   const std::string kAbsent = "\x01mipp:absent";
   torch::jit::ExtraFilesMap extra = {{kMetadataEntry, kAbsent}, {kMetadataChecksumEntry, kAbsent}};
   for (const std::string& name : extra_entries) extra[name] = kAbsent;
+  check_storage_records(path);
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, at::kCPU, extra);

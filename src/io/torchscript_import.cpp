@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <fmt/ranges.h>
 
+#include "io/storage_records.h"
 #include "mipp/graph/forward.h"
 #include "mipp/util/error.h"
 #include "mipp/util/version.h"
@@ -891,6 +892,7 @@ at::Tensor probe_input(const Shape& shape) {
 jit::Module load_module(const std::string& path) {
   std::error_code ec;
   MIPP_CHECK(std::filesystem::is_regular_file(path, ec), kNotFound, "{}: no such model file", path);
+  check_storage_records(path);
   try {
     return jit::load(path, at::kCPU);
   } catch (const std::exception& e) {  // c10::Error, or the compiler's ErrorReport for code that no longer compiles

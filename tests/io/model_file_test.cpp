@@ -8,6 +8,7 @@
 #include <random>
 
 #include "io/torchscript_source.h"
+#include "mipp/io/torchscript_import.h"
 #include "mipp/graph/forward.h"
 #include "mipp/models/zoo.h"
 #include "mipp/util/error.h"
@@ -229,6 +230,34 @@ TEST(ModelFile, AFlippedWeightByteNamesTheTensor) {
   std::string message;
   EXPECT_EQ(error_kind_of([&] { load_model(dir.file("flipped.pt")); }, &message), ErrorKind::kCorruption);
   EXPECT_NE(message.find("tensor fc.weight does not match its checksum"), std::string::npos) << message;
+}
+
+// One changed storage key in data.pkl lays a.weight (12 floats) over b.bias's 2-float record.
+// LibTorch loads that as it is, its reads running past the record's buffer: garbage weights or a
+// crash, by the heap (RELIABILITY.md, finding 5). Both loaders must refuse it before LibTorch does.
+TEST(ModelFile, AStorageLargerThanItsRecordIsRefused) {
+  testing::TempDir dir;
+  graph::Network net({4});
+  net.add("a", graph::LinearOp{4, 3}, {0});
+  net.add("b", graph::LinearOp{3, 2}, {1});
+  save_model(dir.file("m.pt"), net, {"t"});
+  std::string bytes = read_bytes(dir.file("m.pt"));
+  // The pickle holds the tensors in name order, a_bias, a_weight, b_bias, b_weight, their storages
+  // named by BINUNICODE keys ('X', a 4-byte length, the text) "0" to "3"; the archive keeps
+  // data.pkl uncompressed and LibTorch reads it without checking its CRC.
+  const size_t pickle = bytes.find("data.pkl");
+  ASSERT_NE(pickle, std::string::npos);
+  const size_t key = bytes.find(std::string("X\x01\x00\x00\x00" "1", 6), pickle);
+  ASSERT_NE(key, std::string::npos);
+  bytes[key + 5] = '2';
+  write_bytes(dir.file("bad.pt"), bytes);
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { load_model(dir.file("bad.pt")); }, &message), ErrorKind::kCorruption);
+  EXPECT_NE(message.find("record data/2 holds 8 bytes, but a tensor's storage there is 48 bytes"), std::string::npos)
+      << message;
+  EXPECT_EQ(error_kind_of([&] { import_torchscript(dir.file("bad.pt"), {{4}}); }, &message), ErrorKind::kCorruption);
+  EXPECT_NE(message.find("record data/2 holds 8 bytes"), std::string::npos) << message;
+  EXPECT_NO_THROW(load_model(dir.file("m.pt")));
 }
 
 // Random byte flips anywhere in the file: each either fails with a mipp::Error or loads exactly
