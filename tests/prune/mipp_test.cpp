@@ -32,6 +32,13 @@ graph::Network mlp() {
   return models::build_model(spec);
 }
 
+// LeNet-5 at initialisation, for the tests that prune a conv network.
+graph::Network lenet5() {
+  models::ModelSpec spec;
+  spec.name = "lenet5";
+  return models::build_model(spec);
+}
+
 data::Dataset teacher(int64_t n) {
   data::TeacherOptions o;
   o.num_samples = n;
@@ -105,9 +112,7 @@ TEST(MippMethod, RemovesDuplicatedAndDeadUnitsAndKeepsTheRest) {
 }
 
 TEST(MippMethod, SparsityModeReachesTheTargetWithinOnePoint) {
-  models::ModelSpec spec;
-  spec.name = "lenet5";
-  const graph::Network net = models::build_model(spec);
+  const graph::Network net = lenet5();
   const data::Dataset calibration = images(512, 1);
   Budget budget;
   budget.sparsity = 0.6;
@@ -127,9 +132,7 @@ TEST(MippMethod, SparsityModeReachesTheTargetWithinOnePoint) {
 // The search reuses a layer's decisions from an earlier run whenever the new threshold would decide
 // every tested unit the same way; that must change nothing but the work done.
 TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
-  models::ModelSpec spec;
-  spec.name = "lenet5";
-  const graph::Network net = models::build_model(spec);
+  const graph::Network net = lenet5();
   const graph::Analysis a = graph::analyze(net);
   const data::Dataset calibration = images(512, 1);
   Budget budget;
@@ -152,9 +155,7 @@ TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
 // threshold_per cost: a group's loss threshold is the search's threshold times what one of its
 // units costs relative to the mean unit, so every layer stops at the same loss per parameter.
 TEST(MippMethod, CostThresholdScalesEachLayersThresholdByTheParametersOfItsUnits) {
-  models::ModelSpec spec;
-  spec.name = "lenet5";
-  const graph::Network net = models::build_model(spec);
+  const graph::Network net = lenet5();
   const graph::Analysis a = graph::analyze(net);
   const data::Dataset calibration = images(512, 1);
   Budget budget;
