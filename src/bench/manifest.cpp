@@ -82,11 +82,14 @@ nlohmann::json run_environment(int threads) {
           {"hardware_threads", std::thread::hardware_concurrency()}};
 }
 
-void check_publishable(const std::string& git_commit, bool allow_dirty) {
+bool is_dirty_build(const std::string& git_commit) {
   const std::string suffix = "-dirty";
-  const bool dirty = git_commit.size() > suffix.size() &&
-                     git_commit.compare(git_commit.size() - suffix.size(), suffix.size(), suffix) == 0;
-  MIPP_CHECK(!dirty || allow_dirty, kInvalidArgument,
+  return git_commit.size() > suffix.size() &&
+         git_commit.compare(git_commit.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void check_publishable(const std::string& git_commit, bool allow_dirty) {
+  MIPP_CHECK(!is_dirty_build(git_commit) || allow_dirty, kInvalidArgument,
              "this mipp was built from a working tree with uncommitted changes (commit {}): its results would "
              "name code that no commit holds; commit and rebuild, or pass --allow-dirty (the manifest and summary "
              "then say so)",

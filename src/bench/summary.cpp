@@ -1,5 +1,7 @@
 #include "mipp/bench/summary.h"
 
+#include "mipp/bench/manifest.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -221,7 +223,7 @@ std::string provenance(const BenchResults& r) {
     const std::string cuda = w.value("libtorch_cuda", "cpu");
     builds[fmt::format("commit {}, LibTorch {} ({}) on {}", commit, w.value("libtorch_version", "?"),
                        cuda == "cpu" ? "CPU build" : "CUDA " + cuda, w.value("device", "cpu"))] += 1;
-    dirty += commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
+    dirty += is_dirty_build(commit);
   }
   std::string out;
   if (!builds.empty() || unrecorded > 0) {

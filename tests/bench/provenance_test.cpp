@@ -21,6 +21,9 @@ TEST(BenchProvenance, ABuildWithUncommittedChangesPublishesOnlyWhenAllowed) {
   EXPECT_NO_THROW(check_publishable("4c6cbbf-dirty", true));
   EXPECT_NO_THROW(check_publishable("4c6cbbf", false));
   EXPECT_NO_THROW(check_publishable("unknown", false));  // outside a git checkout: nothing to compare
+  EXPECT_TRUE(is_dirty_build("4c6cbbf-dirty"));
+  EXPECT_FALSE(is_dirty_build("4c6cbbf"));
+  EXPECT_FALSE(is_dirty_build("-dirty"));  // no commit before the suffix
 }
 
 TEST(BenchProvenance, ACellRecordsItsBuildAndItsModelAndMethod) {

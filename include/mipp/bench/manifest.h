@@ -21,6 +21,9 @@ nlohmann::json run_environment(int threads);
 std::string libtorch_version();
 std::string libtorch_cpu_capability();
 
+// Whether `git_commit` names a build from a working tree with uncommitted changes ("abc1234-dirty").
+bool is_dirty_build(const std::string& git_commit);
+
 // Throws Error(kInvalidArgument) when `git_commit` names a build with uncommitted changes
 // ("abc1234-dirty") and `allow_dirty` is false: results would name a commit whose code they did not
 // run. A build outside a git checkout ("unknown") passes; its cells say "unknown".
