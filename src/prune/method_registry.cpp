@@ -34,6 +34,9 @@ const std::vector<Entry>& table() {
        make_grasp_method},
       {{"prospr", "ProsPr: meta-gradient of the loss after 3 unrolled SGD steps (Alizadeh et al. 2022); data"},
        make_prospr_method},
+      {{"sosp", "SOSP-H: second-order loss change of removing each unit, -theta*g + theta*(H theta)/2, "
+                "Gauss-Newton H (Nonnenmacher et al. 2022); data"},
+       make_sosp_method},
       {{"taylor", "Taylor-FO-BN: squared gate gradient after batch-norm (Molchanov et al. 2019); data"},
        make_taylor_method},
       {{"submodular", "greedy column-subset selection with least-squares reweighting of the next layer "

@@ -10,6 +10,11 @@
 //           preservation; GraSP removes the largest S). {"samples_per_class": 10, "temperature": 200}.
 //   prospr  ProsPr (Alizadeh et al. 2022): |dL/dc_u| after M unrolled SGD steps from c * theta_0.
 //           {"steps": 3, "inner_lr": 0.1, "momentum": 0, "batch_size": 128, "mode": "full"}.
+//   sosp    SOSP-H (Nonnenmacher et al. 2022): s_u = |-theta^T P_u g + 1/2 theta^T P_u H theta| over u's
+//           weights (second-order loss change of removing u, its partners approximated by all
+//           weights: one curvature-vector product H theta for every unit), mean loss over the
+//           calibration batches, eval mode. {"curvature": "gauss_newton" (default) | "hessian"},
+//           {"batch_size": 128}.
 #pragma once
 
 #include <functional>
@@ -26,5 +31,6 @@ std::unique_ptr<Method> make_snip_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_taylor_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_grasp_method(const nlohmann::json& options);
 std::unique_ptr<Method> make_prospr_method(const nlohmann::json& options);
+std::unique_ptr<Method> make_sosp_method(const nlohmann::json& options);
 
 }  // namespace mipp::prune
