@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything mipp needs to build, test and run its demo, in two parts:
-#   1. Debian 12 packages: compilers (clang builds mipp ~3x faster than g++) and build tools, header-only libraries, GoogleTest, Google
+#   1. Debian 12 packages: compilers (clang builds mipp ~3x faster than g++) and build tools, header-only libraries, libpng and
+#      libjpeg (image folders), GoogleTest, Google
 #      Benchmark, the Fashion-MNIST dataset, gnuplot, Python's venv module (apt-get; root or sudo), Python's headers for the extension module.
 #   2. A Python virtual environment outside the checkout (scripts/venv.sh says where; MIPP_VENV
 #      overrides) with PyTorch's torch wheel, pinned in scripts/requirements.txt. mipp's LibTorch is
@@ -15,7 +16,7 @@ fail() { echo "install-deps: $*" >&2; exit 2; }
 
 packages=(
   build-essential clang cmake ninja-build ccache lld pkg-config
-  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libpng-dev libjpeg-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgloo-dev
   python3 python3-venv python3-dev
   dataset-fashion-mnist gnuplot-nox

@@ -119,8 +119,15 @@ void add_model_source_options(CLI::App* cmd, ModelSource& source, bool with_file
 }
 
 void add_data_options(CLI::App* cmd, pipeline::DataOptions& data, bool with_val_split, bool with_train_limit) {
-  cmd->add_option("--dataset", data.dataset, "fashion-mnist, mnist, cifar10 or cifar100")->capture_default_str();
-  cmd->add_option("--data", data.dir, "folder with the dataset's files (fashion-mnist: Debian's package by default)");
+  cmd->add_option("--dataset", data.dataset, fmt::format("{}", fmt::join(data::dataset_names(), ", ")))
+      ->capture_default_str();
+  cmd->add_option("--data", data.dir,
+                  "folder with the dataset's files (fashion-mnist: Debian's package by default; image-folder: "
+                  "DIR/train/CLASS/*.png|jpg and DIR/test/CLASS/...)");
+  cmd->add_option("--image-size", data.image_size,
+                  "image-folder: H,W every image is resized to (default: the model's input size)")
+      ->delimiter(',')
+      ->expected(2);
   if (with_train_limit) {
     cmd->add_option("--limit", data.train_limit, "use only the first N training samples (0 = all)")
         ->check(CLI::NonNegativeNumber);
@@ -138,7 +145,7 @@ void default_to_models_dataset(CLI::App* cmd, pipeline::DataOptions& data) {
   data.dataset.clear();
   cmd->get_option("--dataset")
       ->default_str("")
-      ->description("fashion-mnist, mnist, cifar10 or cifar100 (default: the model file's, else fashion-mnist)");
+      ->description(fmt::format("{} (default: the model file's, else fashion-mnist)", fmt::join(data::dataset_names(), ", ")));
 }
 
 void use_models_dataset(pipeline::DataOptions& data, const io::ModelMetadata& metadata, const std::string& fallback) {

@@ -83,23 +83,38 @@ DatasetSplits load_cifar100(const std::string& dir, bool with_train) {
   return s;
 }
 
+DatasetSplits load_image_folder(const std::string& dir, bool with_train, const std::vector<int64_t>& image_shape) {
+  ImageFolderOptions options;
+  options.shape = image_shape;
+  options.with_train = with_train;
+  return read_image_folder(require_dir("image-folder", dir), options);
+}
+
+// Adapters for the loaders that know their image shape.
+template <DatasetSplits (*load)(const std::string&, bool)>
+DatasetSplits fixed_shape(const std::string& dir, bool with_train, const std::vector<int64_t>& /*image_shape*/) {
+  return load(dir, with_train);
+}
+
 struct DatasetEntry {
   const char* name;
-  DatasetSplits (*load)(const std::string& dir, bool with_train);
+  DatasetSplits (*load)(const std::string& dir, bool with_train, const std::vector<int64_t>& image_shape);
 };
 
 constexpr DatasetEntry kDatasets[] = {
-    {"fashion-mnist", load_fashion_mnist},
-    {"mnist", load_mnist},
-    {"cifar10", load_cifar10},
-    {"cifar100", load_cifar100},
+    {"fashion-mnist", fixed_shape<load_fashion_mnist>},
+    {"mnist", fixed_shape<load_mnist>},
+    {"cifar10", fixed_shape<load_cifar10>},
+    {"cifar100", fixed_shape<load_cifar100>},
+    {"image-folder", load_image_folder},
 };
 
 }  // namespace
 
-DatasetSplits load_dataset(const std::string& name, const std::string& dir, bool with_train) {
+DatasetSplits load_dataset(const std::string& name, const std::string& dir, bool with_train,
+                           const std::vector<int64_t>& image_shape) {
   for (const DatasetEntry& entry : kDatasets) {
-    if (name == entry.name) return entry.load(dir, with_train);
+    if (name == entry.name) return entry.load(dir, with_train, image_shape);
   }
   MIPP_FAIL(kNotFound, "dataset {}: unknown; known datasets: {}", name, fmt::join(dataset_names(), ", "));
 }

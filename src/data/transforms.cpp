@@ -8,9 +8,11 @@
 #include <ATen/ops/constant_pad_nd.h>
 #include <ATen/ops/randint.h>
 #include <ATen/ops/std_mean.h>
+#include <ATen/ops/sum.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/where.h>
 
+#include <functional>
 #include <numeric>
 #include <fmt/ranges.h>
 
@@ -33,6 +35,47 @@ at::Tensor per_channel(const std::vector<double>& values, int64_t dim, const at:
   return at::tensor(values, at::kDouble).to(like.options()).reshape(shape);
 }
 
+// `d` with its inputs passed through `f`, which changes the per-sample shape to `shape`: applied at
+// once to inputs in memory, appended to the per-batch transforms of a streamed dataset.
+Dataset with_inputs_through(const Dataset& d, std::function<at::Tensor(const at::Tensor&)> f,
+                            std::vector<int64_t> shape) {
+  Dataset r = d;
+  if (!d.streamed) {
+    r.inputs = f(d.inputs);
+    return r;
+  }
+  auto view = std::make_shared<StreamedInputs>(*d.streamed);
+  view->transforms.push_back(std::move(f));
+  view->shape = std::move(shape);
+  r.streamed = std::move(view);
+  return r;
+}
+
+// Per-channel mean and population std of a streamed dataset, from sums in float64 over batches of
+// at most kSamples samples spread evenly over it: a pass over a large folder would cost an epoch.
+Normalization streamed_normalization(const Dataset& d) {
+  constexpr int64_t kBatch = 512, kSamples = 8192;
+  const int64_t count = std::min(d.size(), kSamples);
+  const at::Tensor picked = (at::arange(count, at::kLong) * d.size()).div(count, "floor");
+  at::Tensor sum, sum_sq;
+  int64_t per_channel_count = 0;
+  for (int64_t start = 0; start < count; start += kBatch) {
+    const at::Tensor x = inputs_at(d, picked.narrow(0, start, std::min(kBatch, count - start))).to(at::kDouble);
+    std::vector<int64_t> dims = {0};
+    for (int64_t i = 2; i < x.dim(); ++i) dims.push_back(i);
+    const at::Tensor s = at::sum(x, dims), s2 = at::sum(x * x, dims);
+    sum = sum.defined() ? sum + s : s;
+    sum_sq = sum_sq.defined() ? sum_sq + s2 : s2;
+    per_channel_count += x.numel() / x.size(1);
+  }
+  const at::Tensor mean = (sum / per_channel_count).contiguous();
+  const at::Tensor std = (sum_sq / per_channel_count - mean * mean).clamp_min(0).sqrt().contiguous();
+  Normalization n;
+  n.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
+  n.std.assign(std.data_ptr<double>(), std.data_ptr<double>() + std.numel());
+  return n;
+}
+
 }  // namespace
 
 Normalization standard_normalization(const std::string& dataset_name) {
@@ -45,6 +88,9 @@ Normalization standard_normalization(const std::string& dataset_name) {
 }
 
 Normalization compute_normalization(const Dataset& d) {
+  MIPP_CHECK(d.size() > 0 && d.sample_shape().size() >= 1, kInvalidArgument,
+             "compute_normalization: dataset {} has no samples", d.name);
+  if (d.streamed) return streamed_normalization(d);
   const at::Tensor& x = d.inputs;
   MIPP_CHECK(x.defined() && x.dim() >= 2 && x.size(0) > 0, kInvalidArgument,
              "compute_normalization: dataset {} has no samples", d.name);
@@ -63,9 +109,9 @@ Normalization compute_normalization(const Dataset& d) {
 
 Dataset normalize(const Dataset& d, const Normalization& n) {
   if (n.empty()) return d;
-  const at::Tensor& x = d.inputs;
-  MIPP_CHECK(x.defined() && x.dim() >= 2, kInvalidArgument, "normalize: dataset {} has no [N, C, ...] inputs", d.name);
-  const int64_t channels = x.size(1);
+  const std::vector<int64_t> shape = d.sample_shape();
+  MIPP_CHECK(!shape.empty(), kInvalidArgument, "normalize: dataset {} has no [N, C, ...] inputs", d.name);
+  const int64_t channels = shape[0];
   const auto entries = static_cast<int64_t>(n.mean.size());
   MIPP_CHECK(n.mean.size() == n.std.size() && (entries == channels || entries == 1), kInvalidArgument,
              "normalize: normalization has {} means and {} stds; dataset {} has {} channels (or features)",
@@ -73,21 +119,20 @@ Dataset normalize(const Dataset& d, const Normalization& n) {
   for (size_t c = 0; c < n.std.size(); ++c) {
     MIPP_CHECK(n.std[c] > 0, kInvalidArgument, "normalize: std[{}] = {} must be positive", c, n.std[c]);
   }
-  Dataset r = d;
-  r.inputs = (x - per_channel(n.mean, x.dim(), x)) / per_channel(n.std, x.dim(), x);
-  return r;
+  auto normalized = [n](const at::Tensor& x) {
+    return (x - per_channel(n.mean, x.dim(), x)) / per_channel(n.std, x.dim(), x);
+  };
+  return with_inputs_through(d, normalized, shape);
 }
 
 Dataset fit_to_shape(const Dataset& d, const std::vector<int64_t>& sample_shape) {
   const std::vector<int64_t> from = d.sample_shape();
   const std::vector<int64_t>& to = sample_shape;
   if (from == to) return d;
-  Dataset r = d;
-  const int64_t n = d.size();
   // [C, H, W] -> [C*H*W]: what a flatten layer would do, in the same (row-major) order.
   if (from.size() == 3 && to.size() == 1 && product(from) == to[0]) {
-    r.inputs = d.inputs.reshape({n, to[0]});
-    return r;
+    return with_inputs_through(d, [features = to[0]](const at::Tensor& x) { return x.reshape({x.size(0), features}); },
+                               to);
   }
   // Pad first, then replicate: both change only the cheap dimensions of a [C, H, W] batch.
   //   [1, 28, 28] -> [3, 32, 32]: pad 2 on every side to [1, 32, 32], then copy the channel 3 times.
@@ -95,15 +140,16 @@ Dataset fit_to_shape(const Dataset& d, const std::vector<int64_t>& sample_shape)
       from.size() == 3 && to.size() == 3 && (from[0] == to[0] || from[0] == 1) && from[1] <= to[1] && from[2] <= to[2];
   MIPP_CHECK(fits, kInvalidArgument, "dataset {} has samples {}; the model expects {}", d.name, shape_str(from),
              shape_str(to));
-  at::Tensor x = d.inputs;
-  const int64_t pad_h = to[1] - from[1], pad_w = to[2] - from[2];
-  if (pad_h > 0 || pad_w > 0) {
-    // An odd amount puts the extra row (column) at the bottom (right).
-    x = at::constant_pad_nd(x, {pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2}, 0.0);
-  }
-  if (from[0] != to[0]) x = x.expand({n, to[0], to[1], to[2]}).contiguous();
-  r.inputs = x;
-  return r;
+  auto fitted = [from, to](at::Tensor x) {
+    const int64_t pad_h = to[1] - from[1], pad_w = to[2] - from[2];
+    if (pad_h > 0 || pad_w > 0) {
+      // An odd amount puts the extra row (column) at the bottom (right).
+      x = at::constant_pad_nd(x, {pad_w / 2, pad_w - pad_w / 2, pad_h / 2, pad_h - pad_h / 2}, 0.0);
+    }
+    if (from[0] != to[0]) x = x.expand({x.size(0), to[0], to[1], to[2]}).contiguous();
+    return x;
+  };
+  return with_inputs_through(d, fitted, to);
 }
 
 at::Tensor random_crop_flip(const at::Tensor& batch, at::Generator& gen, int64_t padding) {

@@ -47,7 +47,7 @@ EvalResult evaluate(const graph::Network& net, const data::Dataset& d, int64_t b
   sink.stage_begin(fmt::format("evaluating on {} samples of {}", d.size(), d.name), batches);
   for (int64_t start = share.first, batch = 1; start < end; start += batch_size, ++batch) {
     const int64_t n = std::min(batch_size, end - start);
-    const at::Tensor x = d.inputs.narrow(0, start, n);
+    const at::Tensor x = data::inputs_range(d, start, n);
     const at::Tensor logits = graph::forward(net, x).output;
     const at::Tensor y = d.labels.narrow(0, start, n).to(logits.device(), /*non_blocking=*/true);
     loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();

@@ -21,7 +21,7 @@ int recalibrate_batch_norms(graph::Network& net, const data::Dataset& d, int64_t
     at::Tensor sum, squares;
     int64_t count = 0;
     for (int64_t start = 0; start < d.size(); start += batch_size) {
-      const at::Tensor x = d.inputs.narrow(0, start, std::min(batch_size, d.size() - start));
+      const at::Tensor x = data::inputs_range(d, start, std::min(batch_size, d.size() - start));
       // [N, C, ...] -> per channel over the batch and spatial dimensions, in float64.
       const at::Tensor in = graph::forward(net, x, options).taps.at(node.inputs.at(0)).to(at::kDouble);
       const at::Tensor flat = in.transpose(0, 1).reshape({in.size(1), -1});

@@ -253,7 +253,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
       int64_t batch_correct = 0;
       if (count > 0) {
         const at::Tensor idx = order.narrow(0, begin, count);
-        at::Tensor x = train_set.inputs.index_select(0, idx);
+        at::Tensor x = data::inputs_at(train_set, idx);
         at::Tensor y = train_set.labels.index_select(0, idx);
         if (options.augment) x = data::random_crop_flip(x, augment_gen);
         if (device.is_cuda()) {  // page-locked host memory lets the copy overlap the previous step

@@ -85,6 +85,9 @@ TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
   json j = minimal();
   j["dataset"]["dir"] = dir_.file("none");
   testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument, {"dataset: ", "none"});
+  j["dataset"] = "image-folder";
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument,
+                        {"dataset: ", "image-folder is not supported by mipp bench yet"});
 }
 
 // nlohmann (and so mipp, before) kept the last of repeated keys silently; Python's json does too,

@@ -40,7 +40,7 @@ void write_mnist_files(const std::string& dir, bool gzip) {
 }  // namespace
 
 TEST(Registry, ListsKnownDatasets) {
-  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "cifar100"}));
+  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "cifar100", "image-folder"}));
 }
 
 TEST(Registry, LoadsMnistFromPlainOrGzipFiles) {

@@ -1,4 +1,5 @@
-// Transforms on whole datasets (applied once, in memory) and on training batches (augmentation).
+// Transforms on whole datasets (applied once to inputs in memory; to each batch as it is read for a
+// streamed dataset) and on training batches (augmentation).
 #pragma once
 
 #include <string>
@@ -25,7 +26,8 @@ struct Normalization {
 // on [0, 1]-scaled inputs; empty for other names.
 Normalization standard_normalization(const std::string& dataset_name);
 
-// Per-channel mean and std of `d`'s inputs (dimension 1).
+// Per-channel mean and std of `d`'s inputs (dimension 1); of at most 8192 samples spread evenly
+// over a streamed dataset.
 Normalization compute_normalization(const Dataset& d);
 
 // Returns d with normalised inputs (d itself for an empty Normalization). Throws

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mipp/data/dataset.h"
 #include "mipp/data/transforms.h"
@@ -20,6 +21,9 @@ struct DataOptions {
   int64_t test_limit = 0;                 // use only the first N test samples; 0 = all
   bool test_only = false;                 // read only the test files (evaluation); train stays empty
   uint64_t seed = 0;                      // decides the validation split
+  // image-folder: the H, W every image is resized to; empty = the model's input size. The channel
+  // count (1 grey, 3 RGB) follows the model's input.
+  std::vector<int64_t> image_size;
 };
 
 struct PreparedData {
@@ -31,7 +35,8 @@ struct PreparedData {
 
 // `normalization`: the model's own (from its metadata) when it has one; otherwise the dataset's
 // standard statistics, or statistics computed on the training part for unknown datasets.
-// Throws Error naming the dataset and shapes when the data cannot fit the model.
+// Throws Error naming the dataset and shapes when the data cannot fit the model. A streamed image
+// folder stays streamed: the fit and the normalisation then happen per batch.
 PreparedData prepare_data(const DataOptions& options, const graph::Shape& model_input_shape,
                           const data::Normalization& normalization);
 
