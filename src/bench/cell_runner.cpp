@@ -75,6 +75,22 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
   o.reweight = m.reweight;
   o.reweight_options.variant = m.reweight_variant;
   o.recalibrate_bn = m.recalibrate_bn;
+  // IMP: between rounds, the fine-tuning recipe for `retrain_epochs` epochs, its learning rate
+  // restarted each time (learning-rate rewinding, Renda et al. 2020: as good as rewinding the
+  // weights to an early checkpoint, which the dense cache does not keep).
+  double retrain_seconds = 0;
+  if (m.retrain_epochs > 0) {
+    o.between_rounds = [&](graph::Network& net, int round) {
+      io::Model round_model{std::move(net), base.metadata, {}};
+      train::TrainOptions t = ctx.config.finetune;
+      t.epochs = m.retrain_epochs;
+      t.seed = util::derive_seed(cell.seed, fmt::format("retrain/{}", round));
+      const train::TrainResult trained = train::train(round_model, ctx.data.train, nullptr, t, ctx.sink);
+      if (trained.cancelled) MIPP_FAIL(kCancelled, "interrupted in cell {}", cell_key(ctx.config, cell));
+      retrain_seconds += trained.seconds;
+      net = std::move(round_model.network);
+    };
+  }
   pipeline::PruneResult r =
       pipeline::prune_model(base, calibration.size() > 0 ? &calibration : nullptr, &ctx.data.test, o, ctx.sink);
   Pruned p{std::move(r.pruned)};
@@ -88,6 +104,10 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
     for (const auto& [k, v] : r.report.at("method_details").items()) {
       if (v.is_primitive()) p.method_details[k] = v;
     }
+  }
+  if (m.retrain_epochs > 0) {  // prune_seconds leaves the retraining out: it is training time
+    p.method_details["retrain_seconds"] = retrain_seconds;
+    p.method_details["retrain_epochs_total"] = m.retrain_epochs * (m.rounds - 1);
   }
   return p;
 }

@@ -231,6 +231,7 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
   }
   r.get("rounds", m.rounds);
   r.get("round_schedule", m.round_schedule);
+  r.get("retrain_epochs", m.retrain_epochs);
   m.timings = read_timing(r, "timing", timings);
   r.get("calib_samples", m.calib_samples);
   r.get("reweight", m.reweight);
@@ -245,6 +246,14 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
     r.problem("{}", e.what());
   }
   if (m.rounds < 1) r.problem("rounds {}: must be at least 1", m.rounds);
+  if (m.retrain_epochs < 0) r.problem("retrain_epochs {}: must be >= 0", m.retrain_epochs);
+  if (m.retrain_epochs > 0 && m.rounds < 2) {
+    r.problem("retrain_epochs {}: retraining happens between rounds; set rounds to 2 or more", m.retrain_epochs);
+  }
+  if (m.retrain_epochs > 0 && std::count(m.timings.begin(), m.timings.end(), "before") > 0) {
+    r.problem("retrain_epochs {}: retraining between rounds prunes a trained network; use timing \"after\"",
+              m.retrain_epochs);
+  }
   if (m.reweight_variant != "asym" && m.reweight_variant != "seq" && m.reweight_variant != "layer") {
     r.problem("reweight_variant '{}': use asym, seq or layer", m.reweight_variant);
   }
@@ -546,6 +555,8 @@ std::vector<std::string> method_titles(const BenchConfig& c) {
       if (!changed.empty()) title += fmt::format(" ({})", fmt::join(changed, ", "));
     }
     if (m.rounds > 1) title += fmt::format(", {} {} rounds", m.rounds, m.round_schedule);
+    if (m.retrain_epochs > 0) title += fmt::format(", {} retraining epoch{} between (LR rewinding)", m.retrain_epochs,
+                                                   m.retrain_epochs == 1 ? "" : "s");
     if (m.reweight) title += m.reweight_variant == "asym" ? " + reweight" : " + reweight (" + m.reweight_variant + ")";
     if (m.recalibrate_bn) title += " + BN recalibrated";
     titles.push_back(title);
@@ -588,6 +599,7 @@ json to_json(const BenchConfig& c) {
     // Only when set, so configs without them keep the JSON (and the resumable outputs) they had.
     if (m.reweight) methods.back()["reweight"] = m.reweight_variant;
     if (m.recalibrate_bn) methods.back()["recalibrate_bn"] = true;
+    if (m.retrain_epochs > 0) methods.back()["retrain_epochs"] = m.retrain_epochs;
   }
   json train = c.train, finetune = c.finetune;
   for (json* t : {&train, &finetune}) {

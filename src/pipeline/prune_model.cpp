@@ -140,6 +140,7 @@ PruneResult prune_model(const io::Model& model, const data::Dataset* calibration
     current = graph::slice(to_slice, current_analysis, selection.keep);
     current_analysis = graph::analyze(current);
     slice_seconds += seconds_since(start);
+    if (options.between_rounds && round < options.rounds) options.between_rounds(current, round);
   }
   selection.keep = to_original;
   selection.achieved = prune::measure_sparsity(net, analysis, selection.keep, options.budget.target);

@@ -81,6 +81,18 @@ TEST_F(BenchConfigTest, AMethodCanBeReweightedAndItsBatchNormRecalibrated) {
                         {"reweight_variant 'both'"});
 }
 
+TEST_F(BenchConfigTest, RetrainingBetweenRoundsNeedsRoundsAndATrainedNetwork) {
+  json j = minimal();
+  j["methods"] = json::array({json{{"name", "magnitude"}, {"label", "imp"}, {"rounds", 3}, {"retrain_epochs", 1}}});
+  const BenchConfig c = parse_config(j, "c.json");
+  EXPECT_EQ(c.methods.at(0).retrain_epochs, 1);
+  EXPECT_EQ(to_json(c).at("methods").at(0).at("retrain_epochs"), 1);
+  j["methods"][0]["rounds"] = 1;
+  j["methods"][0]["timing"] = "before";
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument,
+                        {"2 problems", "set rounds to 2 or more", "use timing \"after\""});
+}
+
 TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
   json j = minimal();
   j["dataset"]["dir"] = dir_.file("none");

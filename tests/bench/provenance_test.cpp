@@ -65,8 +65,11 @@ TEST(BenchProvenance, MethodTitlesNameTheProcedureAndEveryVariantByItsOption) {
   add("snip-sum", "snip", json::object({{"reduction", "sum-of-abs"}}));
   add("twin", "magnitude", json::object());
   add("twin2", "magnitude", json::object());
+  MethodConfig* imp = add("imp", "magnitude", json::object());
+  imp->rounds = 5;
+  imp->retrain_epochs = 2;
   const std::vector<std::string> t = method_titles(c);
-  ASSERT_EQ(t.size(), 8u);
+  ASSERT_EQ(t.size(), 9u);
   EXPECT_EQ(t[0], "MIPP (linear-Gaussian)");
   EXPECT_EQ(t[1], "MIPP (paper mode)");
   EXPECT_EQ(t[2], "MIPP (linear-Gaussian, next_layer pre-activations)");
@@ -75,6 +78,7 @@ TEST(BenchProvenance, MethodTitlesNameTheProcedureAndEveryVariantByItsOption) {
   EXPECT_EQ(t[5], "snip (reduction sum-of-abs)");
   EXPECT_EQ(t[6], "magnitude [twin]");
   EXPECT_EQ(t[7], "magnitude [twin2]");
+  EXPECT_EQ(t[8], "magnitude, 5 exponential rounds, 2 retraining epochs between (LR rewinding)");
   EXPECT_EQ(method_title(c, "paper"), "MIPP (paper mode)");
   EXPECT_EQ(method_title(c, "gone"), "gone");
 }

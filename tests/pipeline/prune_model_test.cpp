@@ -55,6 +55,42 @@ TEST(PruneModel, IterativeRoundsEndAtTheRequestedSparsity) {
   }
 }
 
+// Iterative magnitude pruning retrains between rounds; whatever the callback does to the weights
+// decides the next round's scores. Here it makes fc1's first remaining unit the largest by far.
+TEST(PruneModel, BetweenRoundsRunsAfterEveryRoundButTheLastAndItsWeightsCount) {
+  const io::Model model = lenet5();
+  PruneOptions o;
+  o.method = "magnitude";
+  o.budget.sparsity = 0.9;
+  o.rounds = 3;
+  std::vector<int> rounds_seen;
+  std::vector<int64_t> fc1_widths;
+  o.between_rounds = [&](graph::Network& net, int round) {
+    rounds_seen.push_back(round);
+    at::Tensor w = net.node(net.find("fc1")).params.at("weight");
+    fc1_widths.push_back(w.size(0));
+    at::NoGradGuard no_grad;
+    w.mul_(1e-3);
+    w[0].mul_(1e6);
+  };
+  const PruneResult r = prune_model(model, nullptr, nullptr, o, util::null_sink());
+  EXPECT_EQ(rounds_seen, (std::vector<int>{1, 2}));
+  ASSERT_EQ(fc1_widths.size(), 2u);
+  EXPECT_GT(fc1_widths[0], fc1_widths[1]);  // the callback saw each round's sliced network
+  // fc1's unit that was first after round 2 survives round 3, with the weights the callback left.
+  const graph::Analysis a = graph::analyze(model.network);
+  const graph::Group& fc1 = a.groups.at(a.groups.size() - 2);
+  ASSERT_EQ(fc1.name, "fc1");
+  const at::Tensor pruned_w = r.pruned.network.node(r.pruned.network.find("fc1")).params.at("weight");
+  const at::Tensor original_row = model.network.node(model.network.find("fc1")).params.at("weight")[r.selection.keep[fc1.id].front()];
+  EXPECT_GT(fc1_widths[1], static_cast<int64_t>(r.selection.keep[fc1.id].size()));
+  // It was first after both rounds, so scaled by 1000 twice; its inputs were pruned too: every
+  // weight left is 10^6 times one of the original row's.
+  const at::Tensor scaled_back = pruned_w[0] / 1e6;
+  const at::Tensor nearest = std::get<0>((scaled_back.unsqueeze(1) - original_row.unsqueeze(0)).abs().min(1));
+  EXPECT_LT(nearest.max().item<double>(), 1e-6) << "the survivor carries the callback's weights";
+}
+
 TEST(PruneModel, RefusesBadRequestsBeforeWork) {
   const io::Model model = lenet5();
   PruneOptions o;

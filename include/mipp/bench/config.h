@@ -31,6 +31,10 @@ struct MethodConfig {
   nlohmann::json options = nlohmann::json::object();  // the method's own options
   int rounds = 1;             // iterative pruning (synflow: 100 in the paper)
   std::string round_schedule = "exponential";
+  // Iterative pruning with retraining (IMP: "magnitude" in rounds): after every round but the
+  // last, this many epochs of the fine-tuning recipe, its learning-rate schedule restarted
+  // (learning-rate rewinding). 0: no retraining. Needs rounds >= 2 and timing "after".
+  int retrain_epochs = 0;
   std::vector<std::string> timings;  // "after" and/or "before"; default: BenchConfig::timings
   int64_t calib_samples = 0;  // 0: BenchConfig::calib_samples
   // After the method's choice, least-squares reweighting of the next layers (`--reweight`) and

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@ struct PruneOptions {
   // s * k / R ("linear"). Floors (min width) apply in every round. 1 = one-shot.
   int rounds = 1;
   std::string round_schedule = "exponential";
+  // Called after every round but the last with the network that round left (sliced, reweighted);
+  // what it does to the weights carries into the next round's scores. Iterative magnitude pruning
+  // retrains here (bench: a method's `retrain_epochs`). Empty: nothing between rounds.
+  std::function<void(graph::Network& net, int round)> between_rounds;
   // Methods that save decisions as they go (mipp) write them here (empty: nowhere), and continue
   // from them when `resume`.
   std::string checkpoint_path;
