@@ -285,6 +285,9 @@ py::dict load_dataset(const std::string& name, const std::string& dir, const gra
   {
     py::gil_scoped_release release;
     d = pipeline::prepare_data(options, input_shape, normalization);
+    // Python gets tensors: a streamed image folder is read whole (or refused, naming its size).
+    d.train = data::in_memory(d.train);
+    d.test = data::in_memory(d.test);
   }
   json applied;
   data::to_json(applied, d.normalization);
