@@ -1,0 +1,18 @@
+# Re-render with: gnuplot lenet300-after-widths-70.gp (in this folder)
+set terminal pngcairo size 1200,600 font ",11" noenhanced
+set output "lenet300-after-widths-70.png"
+set title "lenet300, pruned after training: widths at 70% sparsity"
+set key outside right top
+set grid
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+set xtics ("fc1" 0, "fc2" 1) rotate by -45
+set ylabel "units kept (mean over seeds)"
+set logscale y
+plot "lenet300-after-widths-70.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian)", \
+     "lenet300-after-widths-70.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "sosp", \
+     "lenet300-after-widths-70.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "magnitude, 5 exponential rounds, 1 retraining epoch between (LR rewinding)", \
+     "lenet300-after-widths-70.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "synflow, 100 exponential rounds", \
+     "lenet300-after-widths-70.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "grasp", \
+     "lenet300-after-widths-70.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "thinet", \
+     "lenet300-after-widths-70.dat" index 6 using 1:2 with linespoints lc rgb "#e377c2" dashtype 1 pointtype 7 title "submodular", \
+     "lenet300-after-widths-70.dat" index 7 using 1:2 with linespoints lc rgb "#7f7f7f" dashtype 1 pointtype 8 title "random"
