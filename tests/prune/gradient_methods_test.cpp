@@ -13,17 +13,7 @@ namespace mipp::prune {
 
 namespace {
 
-data::Dataset calibration(const graph::Network& net, int64_t n, int64_t classes, uint64_t seed) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  std::vector<int64_t> shape = {n};
-  shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());
-  data::Dataset d;
-  d.name = "random";
-  d.num_classes = classes;
-  d.inputs = torch::randn(shape, gen).to(torch::kFloat64);
-  d.labels = torch::randint(classes, {n}, gen, torch::kLong);
-  return d;
-}
+using testing::random_calibration;
 
 std::vector<at::Tensor> score(const std::string& method, const graph::Network& net, const data::Dataset& d,
                               const nlohmann::json& options = nlohmann::json::object()) {
@@ -53,7 +43,7 @@ double mask_derivative(const graph::Network& net, const graph::Group& g, int64_t
 
 TEST(SnipMethod, MatchesFiniteDifferencesOfAUnitMask) {
   const graph::Network net = testing::conv_bn_net(2);
-  const data::Dataset d = calibration(net, 16, 3, 1);
+  const data::Dataset d = random_calibration(net, 16, 3, 1);
   const auto scores = score("snip", net, d, {{"batch_size", 16}});
   const graph::Analysis a = graph::analyze(net);
   for (const graph::Group& g : a.groups) {
@@ -69,7 +59,7 @@ TEST(SnipMethod, ResidualGroupsShareOneMaskAcrossProducers) {
   spec.name = "resnet20";
   spec.width = 0.125;
   const graph::Network net = testing::to_float64(models::build_model(spec));
-  const data::Dataset d = calibration(net, 4, 10, 2);
+  const data::Dataset d = random_calibration(net, 4, 10, 2);
   const auto scores = score("snip", net, d);
   const graph::Analysis a = graph::analyze(net);
   const graph::Group& stage = a.groups[0];
@@ -82,7 +72,7 @@ TEST(SnipMethod, ResidualGroupsShareOneMaskAcrossProducers) {
 
 TEST(TaylorMethod, MatchesFiniteDifferencesOfTheGateAfterBatchNorm) {
   const graph::Network net = testing::conv_bn_net(2);
-  const data::Dataset d = calibration(net, 16, 3, 4);
+  const data::Dataset d = random_calibration(net, 16, 3, 4);
   const auto scores = score("taylor", net, d, {{"batch_size", 16}});  // one batch: I = (dL/dg)^2
   const int bn = net.find("bn");
   for (int64_t u = 0; u < 4; ++u) {
@@ -110,7 +100,7 @@ TEST(GradientMethods, NeedLabelledDataAndValidOptions) {
 TEST(GradientMethods, LeaveTheNetworkUntouched) {
   const graph::Network net = testing::conv_bn_net(2);
   const graph::Network before = net.deep_copy();
-  const data::Dataset d = calibration(net, 8, 3, 5);
+  const data::Dataset d = random_calibration(net, 8, 3, 5);
   score("snip", net, d);
   score("taylor", net, d);
   for (size_t i = 0; i < net.named_parameters().size(); ++i) {

@@ -13,17 +13,7 @@ namespace mipp::prune {
 
 namespace {
 
-data::Dataset calibration(const graph::Network& net, int64_t n, int64_t classes, uint64_t seed) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  std::vector<int64_t> shape = {n};
-  shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());
-  data::Dataset d;
-  d.name = "random";
-  d.num_classes = classes;
-  d.inputs = torch::randn(shape, gen).to(torch::kFloat64);
-  d.labels = torch::randint(classes, {n}, gen, torch::kLong);
-  return d;
-}
+using testing::random_calibration;
 
 bool is_weighted(const graph::Node& n) { return n.is<graph::Conv2dOp>() || n.is<graph::LinearOp>(); }
 
@@ -124,13 +114,13 @@ void expect_scores_match_finite_differences(const graph::Network& net, const dat
 
 TEST(SospMethod, MatchesFiniteDifferencesOnAConvBatchNormNet) {
   const graph::Network net = testing::conv_bn_net(2);
-  expect_scores_match_finite_differences(net, calibration(net, 16, 3, 1));
+  expect_scores_match_finite_differences(net, random_calibration(net, 16, 3, 1));
 }
 
 // Several groups, a residual group with two producers, a grouped conv, pooling and smooth activations.
 TEST(SospMethod, MatchesFiniteDifferencesOnEveryOpKind) {
   const graph::Network net = testing::to_float64(testing::all_ops_network(3));
-  expect_scores_match_finite_differences(net, calibration(net, 16, 3, 2));
+  expect_scores_match_finite_differences(net, random_calibration(net, 16, 3, 2));
 }
 
 TEST(SospMethod, NeedsLabelledDataAndNamesBadOptions) {

@@ -103,4 +103,16 @@ Network two_layer_mlp() {
   return net;
 }
 
+data::Dataset random_calibration(const graph::Network& net, int64_t n, int64_t classes, uint64_t seed) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::vector<int64_t> shape = {n};
+  shape.insert(shape.end(), net.input_shape().begin(), net.input_shape().end());
+  data::Dataset d;
+  d.name = "random";
+  d.num_classes = classes;
+  d.inputs = torch::randn(shape, gen).to(torch::kFloat64);
+  d.labels = torch::randint(classes, {n}, gen, torch::kLong);
+  return d;
+}
+
 }  // namespace mipp::testing

@@ -3,6 +3,7 @@
 
 #include <ATen/core/Generator.h>
 
+#include "mipp/data/dataset.h"
 #include "mipp/graph/network.h"
 
 namespace mipp::testing {
@@ -28,5 +29,9 @@ graph::Network conv_bn_net(uint64_t seed);
 
 // input [2] -> linear 3 -> relu -> linear 2, with integer weights for hand computation.
 graph::Network two_layer_mlp();
+
+// `n` standard-normal float64 samples of `net`'s input shape with labels uniform in [0, classes),
+// drawn from `seed`: calibration data for the gradient-based method tests.
+data::Dataset random_calibration(const graph::Network& net, int64_t n, int64_t classes, uint64_t seed);
 
 }  // namespace mipp::testing
