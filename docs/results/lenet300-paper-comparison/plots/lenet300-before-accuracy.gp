@@ -13,4 +13,4 @@ plot "lenet300-before-accuracy.dat" index 0 using 1:2:3 with yerrorlines lc rgb 
      "lenet300-before-accuracy.dat" index 3 using 1:2:3 with yerrorlines lc rgb "#d62728" dashtype 1 pointtype 4 title "grasp, 100 exponential rounds", \
      "lenet300-before-accuracy.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "prospr", \
      "lenet300-before-accuracy.dat" index 5 using 1:2:3 with yerrorlines lc rgb "#8c564b" dashtype 1 pointtype 6 title "random", \
-     89.4 with lines dashtype 2 lc rgb "black" title "dense"
+     89.51 with lines dashtype 2 lc rgb "black" title "dense"
