@@ -140,7 +140,7 @@ def test_progress_goes_to_the_callback_and_an_exception_there_stops_the_run():
 def test_ctrl_c_interrupts_a_long_prune_within_seconds(tmp_path):
     script = tmp_path / "long.py"
     script.write_text(textwrap.dedent("""
-        import sys, torch, torchvision, mipp
+        import sys, time, torch, torchvision, mipp
         torch.set_num_threads(1)
         model = torchvision.models.resnet18(num_classes=10)
         x = torch.randn(4096, 3, 32, 32)
@@ -148,19 +148,23 @@ def test_ctrl_c_interrupts_a_long_prune_within_seconds(tmp_path):
         try:
             mipp.prune(model, x[:2], method="mipp", sparsity=0.5, calibration=x, calib_samples=4096)
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            print("interrupted", time.monotonic(), flush=True)  # the system-wide clock the test reads
             sys.exit(130)
         print("finished", flush=True)
     """))
     process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=os.environ)
     assert process.stdout.readline().strip() == "start"
+    # Six seconds in, the calibration set's activations are being collected (the uninterrupted run
+    # takes minutes). The latency is measured to the KeyboardInterrupt, not to the process's exit,
+    # whose teardown is slow on a loaded machine.
     time.sleep(6)
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=60)
+    out, _ = process.communicate(timeout=120)
     assert process.returncode == 130, out
-    assert "interrupted" in out
-    assert time.monotonic() - sent < 10
+    words = out.split()
+    assert words[0] == "interrupted", out
+    assert float(words[1]) - sent < 10
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")

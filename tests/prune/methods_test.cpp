@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "mipp/models/zoo.h"
+#include "mipp/prune/budget.h"
 #include "mipp/prune/method.h"
 #include "support/expect_error.h"
 #include "support/tiny_networks.h"
@@ -15,6 +16,16 @@ std::vector<at::Tensor> score_with(const std::string& method, const graph::Netwo
   const graph::Analysis a = graph::analyze(net);
   return make_method(method, options)->score({net, a, nullptr, seed, util::null_sink()});
 }
+
+// Refuses every progress step, as Ctrl-C does; counts how often it was asked.
+class RefuseProgress : public util::EventSink {
+ public:
+  bool progress(int64_t, int64_t) override {
+    ++asked;
+    return false;
+  }
+  int asked = 0;
+};
 
 }  // namespace
 
@@ -63,6 +74,28 @@ TEST(BnScaleMethod, NeedsBatchNorm) {
   spec.name = "lenet5";
   testing::expect_error([&] { score_with("bn-scale", models::build_model(spec)); }, ErrorKind::kInvalidArgument,
                         {"conv1", "no batch-norm"});
+}
+
+TEST(MethodRegistry, EveryMethodThatReportsProgressStopsWhenToldTo) {
+  const graph::Network net = testing::conv_bn_net(0);
+  const graph::Analysis a = graph::analyze(net);
+  const data::Dataset calibration = testing::random_calibration(net, 512, 3, 0);
+  int asking = 0;
+  for (const MethodInfo& info : method_list()) {
+    RefuseProgress refuse;
+    const auto method = make_method(info.name);
+    try {
+      Budget budget;
+      budget.sparsity = 0.5;
+      method->select({net, a, &calibration, 0, refuse}, budget);
+      EXPECT_EQ(refuse.asked, 0) << info.name << " went on after the sink asked it to stop";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kCancelled) << info.name << ": " << e.what();
+      EXPECT_EQ(refuse.asked, 1) << info.name << " asked again after being told to stop";
+      ++asking;
+    }
+  }
+  EXPECT_GE(asking, 5) << "the data-driven methods report progress";
 }
 
 TEST(MethodRegistry, UnknownNamesAndOptionsAreNamed) {

@@ -15,7 +15,7 @@ void for_each_batch(const MethodInputs& in, int64_t batch_size,
     const int64_t start = b * batch_size, n = std::min(batch_size, d.size() - start);
     fn(d.inputs.narrow(0, start, n).to(device),
        d.labels.defined() ? d.labels.narrow(0, start, n).to(device) : at::Tensor());
-    in.sink.progress(b + 1, batches);
+    if (!in.sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "interrupted at calibration batch {} of {}", b + 1, batches);
   }
 }
 

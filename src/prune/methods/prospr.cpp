@@ -81,7 +81,7 @@ class ProsprMethod : public Method {
         velocity[i] = velocity[i].defined() ? momentum_ * velocity[i] + g[i] : g[i];
         w[i] = w[i] - inner_lr_ * velocity[i];
       }
-      in.sink.progress(k + 1, steps_ + 1);
+      if (!in.sink.progress(k + 1, steps_ + 1)) MIPP_FAIL(kCancelled, "prospr: interrupted at inner step {}", k + 1);
     }
     const std::vector<at::Tensor> dmask = torch::autograd::grad({loss_at(w, steps_)}, masks);
     std::vector<at::Tensor> scores;

@@ -117,7 +117,7 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
         pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat).cpu());
       }
     }
-    sink.progress(b + 1, batches);
+    if (!sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "mipp: interrupted while collecting activations");
   }
   sink.stage_end();
 
