@@ -66,6 +66,8 @@ std::unique_ptr<Elimination> make_elimination(const std::string& estimator, cons
                                               const EliminationProblem& problem) {
   const Entry& e = entry(estimator);
   MIPP_CHECK(options.is_object(), kInvalidArgument, "estimator {}: options must be a JSON object", estimator);
+  MIPP_CHECK(!problem.target_weights.defined() || estimator == "linear", kInvalidArgument,
+             "estimator {}: target weights are supported by the linear estimator only", estimator);
   return e.make(options, problem);
 }
 

@@ -124,6 +124,7 @@ class LinearElimination final : public Elimination {
     samples_ = x.size(0);
     const StandardizedColumns xs = standardize_columns(x), ys = standardize_columns(y);
     targets_ = static_cast<int64_t>(ys.kept.size());
+    target_weights_ = column_weights(problem.target_weights, y.size(1), ys.kept);
 
     // Constant columns carry no information and are dropped, so a dead unit has no columns at all.
     unit_columns_ = unit_positions("linear elimination", xs, x.size(1), problem.units);
@@ -200,12 +201,15 @@ class LinearElimination final : public Elimination {
     if (s.empty() || targets_ == 0) return t;  // a dead unit, or nothing to predict: no information
     const Update up = update_for(s);
     t.information = std::max(0.0, 0.5 * (log_det(up.inner_factor) - log_det(up.h_ss_factor)));
-    // Residual scatter rises by B_S^T H_SS^-1 B_S; its trace over n m is the mean squared error's rise.
+    // Residual scatter rises by B_S^T H_SS^-1 B_S; its (weighted) trace over n m is the mean squared
+    // error's rise.
     Dense b_s_t = transpose(up.b_s);                    // [m, k]
     const Dense solved = times_inverse(b_s_t, up.h_ss_factor);  // B_S^T H_SS^-1
     double rise = 0;
     for (int64_t c = 0; c < targets_; ++c) {
-      for (int64_t i = 0; i < up.b_s.rows; ++i) rise += solved(c, i) * up.b_s(i, c);
+      double column_rise = 0;
+      for (int64_t i = 0; i < up.b_s.rows; ++i) column_rise += solved(c, i) * up.b_s(i, c);
+      rise += target_weights_[static_cast<size_t>(c)] * column_rise;
     }
     t.loss_increase = rise / static_cast<double>(samples_ * targets_);
     const int64_t k = static_cast<int64_t>(s.size());
@@ -284,6 +288,28 @@ class LinearElimination final : public Elimination {
     Dense inner_factor;  // of H_SS + B_S P B_S^T [k, k]
   };
 
+  // Weights of the standardised target columns, mean 1: all 1 without weights; otherwise the given
+  // weights of the kept (non-constant) columns scaled to mean 1, so that the loss stays a fraction
+  // of the target's (weighted) variance and one loss threshold means the same for every layer.
+  static std::vector<double> column_weights(const at::Tensor& weights, int64_t columns, const std::vector<int64_t>& kept) {
+    std::vector<double> out(kept.size(), 1.0);
+    if (!weights.defined() || kept.empty()) return out;
+    MIPP_CHECK(weights.dim() == 1 && weights.size(0) == columns, kInvalidArgument,
+               "linear elimination: {} target weights for {} target columns", weights.numel(), columns);
+    const at::Tensor w = weights.to(at::kDouble).contiguous();
+    const double* data = w.data_ptr<double>();
+    double sum = 0;
+    for (size_t j = 0; j < kept.size(); ++j) {
+      out[j] = data[kept[j]];
+      MIPP_CHECK(std::isfinite(out[j]) && out[j] >= 0, kInvalidArgument,
+                 "linear elimination: target weight {} of column {} must be finite and >= 0", out[j], kept[j]);
+      sum += out[j];
+    }
+    MIPP_CHECK(sum > 0, kInvalidArgument, "linear elimination: the target weights are all 0");
+    for (double& v : out) v *= static_cast<double>(kept.size()) / sum;
+    return out;
+  }
+
   static Dense transpose(const Dense& a) {
     Dense t(a.cols, a.rows);
     for (int64_t i = 0; i < a.rows; ++i) {
@@ -345,6 +371,7 @@ class LinearElimination final : public Elimination {
   double ridge_ = 0;
   int64_t samples_ = 0, targets_ = 0, fits_ = 0;
   std::vector<std::vector<int64_t>> unit_columns_;  // columns of the standardised unit matrix per unit
+  std::vector<double> target_weights_;              // per standardised target column, mean 1
   std::vector<bool> active_units_;
   std::vector<int64_t> active_columns_;           // those columns still in the fit, in H's order
   Dense gram_, explained_;                        // X^T X + n lambda I and C S^-1 C^T, of all columns

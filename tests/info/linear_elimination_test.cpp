@@ -73,6 +73,36 @@ TEST(LinearElimination, LossIncreaseIsTheDropOneRegressorLossOfStandardisedData)
   EXPECT_NEAR(e->test(0).loss_increase, proxy.loss_without(0) - proxy.loss(), 1e-9);
 }
 
+TEST(LinearElimination, VarianceWeightsMeasureTheLossInTheTargetsOwnScale) {
+  Problem p = make_problem(600, 2);
+  p.y.select(1, 2).mul_(10);  // one target column dominates the squared error in its own scale
+  const at::Tensor centred = p.y - p.y.mean(0, true);
+  const at::Tensor variance = centred.pow(2).mean(0);
+  const std::vector<std::vector<int64_t>> units = {{0}, {1}, {2}, {3}, {4}, {5}};
+  auto weighted = make_elimination("linear", {{"ridge", kRidge}}, {p.x, p.y, units, 0, variance});
+  auto equal = linear(p, units);
+  // The squared error of the centred target over its total variance: one scale for every column.
+  LinearProxy proxy(standardized(p.x), centred / variance.mean().sqrt(), kRidge);
+  bool differs = false;
+  for (int64_t u = 0; u < 6; ++u) {
+    const UnitTest w = weighted->test(u), e = equal->test(u);
+    EXPECT_NEAR(w.loss_increase, proxy.loss_without(u) - proxy.loss(), 1e-8) << "unit " << u;
+    EXPECT_DOUBLE_EQ(w.log_p_value, e.log_p_value) << "the test does not depend on the weights";
+    differs = differs || std::abs(w.loss_increase - e.loss_increase) > 0.2 * e.loss_increase;
+  }
+  EXPECT_TRUE(differs);
+  weighted->remove(2);
+  proxy.remove(2);
+  EXPECT_NEAR(weighted->test(0).loss_increase, proxy.loss_without(0) - proxy.loss(), 1e-8);
+
+  testing::expect_error([&] { make_elimination("linear", {{"ridge", kRidge}}, {p.x, p.y, units, 0, variance.narrow(0, 0, 2)}); },
+                        ErrorKind::kInvalidArgument, {"2 target weights", "3 target columns"});
+  testing::expect_error([&] { make_elimination("linear", {{"ridge", kRidge}}, {p.x, p.y, units, 0, -variance}); },
+                        ErrorKind::kInvalidArgument, {"target weight", ">= 0"});
+  testing::expect_error([&] { make_elimination("gaussian", nlohmann::json::object(), {p.x, p.y, units, 0, variance}); },
+                        ErrorKind::kInvalidArgument, {"gaussian", "linear estimator only"});
+}
+
 TEST(LinearElimination, UnitInformationIsEachUnitsOwnMi) {
   const Problem p = make_problem(700, 3);
   auto e = linear(p, {{0}, {1, 2}, {5}});

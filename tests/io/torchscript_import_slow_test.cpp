@@ -274,11 +274,12 @@ TEST_F(PyTorchModels, ExportConvertsAPyTorchFileToAMippFile) {
 // pruned, the wider ones are kept whole with the reason in the report, and the result must be a
 // valid pruned model like magnitude's. Targets are cut to 64 principal components (the default is
 // 256) and the search stops within 2 points (default 0.5) to keep the test's calibration set,
-// and its time, small (about 4 minutes on one thread, half of it densenet121).
+// and its time, small (about 2.5 minutes on one thread). densenet121 is left out: it took as long as
+// all the others together, and python.methods_densenet121 runs MIPP on it through the same engine.
 TEST_F(PyTorchModels, MippPrunesTorchvisionModelsAndSaysWhichGroupsItKeptWhole) {
   std::vector<std::string> names;
   for (const Case& c : cases()) {
-    if (c.shape[0] == 3 && c.name != "custom_layer") names.push_back(c.name);
+    if (c.shape[0] == 3 && c.name != "custom_layer" && c.name != "densenet121") names.push_back(c.name);
   }
   ASSERT_NO_FATAL_FAILURE(require(names));
   testing::TempDir out;

@@ -61,6 +61,12 @@ Selection select_with(const graph::Network& net, const data::Dataset& calibratio
   return method->select({net, a, &calibration, 0, sink, checkpoint, resume}, budget);
 }
 
+// Correlation of the first column of `scores` with the centred `column`.
+double correlation_of_first(const at::Tensor& scores, const at::Tensor& column) {
+  const at::Tensor first = scores.select(1, 0) - scores.select(1, 0).mean();
+  return (first * column).sum().item<double>() / (first.norm() * column.norm()).item<double>();
+}
+
 // Stops the run after `limit` progress steps, as Ctrl-C does.
 class StopAfter : public util::EventSink {
  public:
@@ -320,6 +326,40 @@ TEST(MippTargetComponents, KeepTheDirectionsOfMostVariance) {
   const at::Tensor basis = at::cat({z.narrow(1, 0, 2), at::ones({500, 1})}, 1);
   const at::Tensor fit = basis.mm(std::get<0>(at::linalg_lstsq(basis, centered)));
   EXPECT_LT((centered - fit).pow(2).sum().item<double>() / centered.pow(2).sum().item<double>(), 1e-3);
+  // In the columns' own scale a column 100 times larger than the others is the leading component.
+  at::Tensor loud = y.clone();
+  loud.select(1, 4).add_(100 * at::randn({500}, gen));
+  const at::Tensor own = mipp_method::leading_components(loud, 3, /*standardise=*/false);
+  const at::Tensor column = loud.select(1, 4) - loud.select(1, 4).mean();
+  EXPECT_GT(std::abs(correlation_of_first(own, column)), 0.999);
+  EXPECT_LT(std::abs(correlation_of_first(mipp_method::leading_components(loud, 3), column)), 0.9)
+      << "standardised, it is one column among six";
+}
+
+// Variance weighting changes the loss each unit is judged by (the squared error of its target in
+// the target's own scale), not the test: the first unit visited has the same p-value either way.
+TEST(MippMethod, VarianceWeightingMeasuresTheLossInTheTargetsOwnScale) {
+  const graph::Network net = mlp();
+  const data::Dataset calibration = teacher(1000);
+  Budget budget;
+  budget.sparsity = 0.5;
+  const graph::Analysis a = graph::analyze(net);
+  auto equal = make_method("mipp", {{"next_layer", "pre-activations"}});
+  auto variance = make_method("mipp", {{"next_layer", "pre-activations"}, {"target_weighting", "variance"}});
+  const Selection s = variance->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  equal->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  EXPECT_NEAR(s.achieved, 0.5, 0.02);
+  const json e = equal->details().at("layers")[0].at("units")[0];
+  const json v = variance->details().at("layers")[0].at("units")[0];
+  ASSERT_EQ(e.at("unit"), v.at("unit")) << "the visiting order does not depend on the weights";
+  EXPECT_DOUBLE_EQ(e.at("log_p_value").get<double>(), v.at("log_p_value").get<double>());
+  EXPECT_GT(std::abs(e.at("loss_increase").get<double>() - v.at("loss_increase").get<double>()),
+            1e-3 * e.at("loss_increase").get<double>());
+  EXPECT_EQ(variance->title(), "MIPP (linear-Gaussian, next_layer pre-activations, target_weighting variance)");
+  testing::expect_error([&] { make_method("mipp", {{"target_weighting", "norm"}}); }, ErrorKind::kInvalidArgument,
+                        {"target_weighting 'norm'", "equal or variance"});
+  testing::expect_error([&] { make_method("mipp", {{"target_weighting", "variance"}, {"estimator", "mlp"}}); },
+                        ErrorKind::kInvalidArgument, {"target_weighting variance", "linear estimator", "mlp"});
 }
 
 TEST(MippMethod, ReportsEveryUnitsTest) {

@@ -57,6 +57,11 @@ struct EliminationProblem {
   at::Tensor y;
   std::vector<std::vector<int64_t>> units;
   uint64_t seed = 0;
+  // Optional [m] non-negative weights of y's columns in UnitTest::loss_increase (undefined: every
+  // column weighs the same). Weighting by the columns' variances measures the loss in y's natural
+  // scale, the squared error a least-squares refit of y minimises. The test (information and
+  // p-value) does not depend on them. Only the linear estimator takes weights.
+  at::Tensor target_weights;
 };
 
 // Estimators that support elimination, for help texts: "linear", "mlp", and by refits (each test a

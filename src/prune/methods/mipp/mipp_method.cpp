@@ -63,12 +63,18 @@ struct MippOptions {
   // unit, so that every layer stops at the same loss per parameter (or per MAC) removed and a
   // wide, cheap layer is not cut harder than a narrow, costly one.
   std::string threshold_per = "unit";
+  // How the target's columns weigh in the loss: "equal" (standardised: every next-layer unit counts
+  // the same) or "variance" (each column by its variance: the loss is the squared error of the
+  // target in its own scale — with next_layer pre-activations, what a least-squares refit of the
+  // next layer minimises; see --reweight). The test's p-values do not change. Linear estimator only.
+  std::string target_weighting = "equal";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
-                                                "target_components", "order", "next_layer", "threshold_per"};
+                                                "target_components", "order", "next_layer", "threshold_per",
+                                                "target_weighting"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -87,6 +93,7 @@ MippOptions parse_options(const json& j) {
   o.order = j.value("order", o.order);
   o.next_layer = j.value("next_layer", o.next_layer);
   o.threshold_per = j.value("threshold_per", o.threshold_per);
+  o.target_weighting = j.value("target_weighting", o.target_weighting);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -108,6 +115,10 @@ MippOptions parse_options(const json& j) {
              "method mipp: next_layer '{}': use activations or pre-activations", o.next_layer);
   MIPP_CHECK(o.threshold_per == "unit" || o.threshold_per == "cost", kInvalidArgument,
              "method mipp: threshold_per '{}': use unit or cost", o.threshold_per);
+  MIPP_CHECK(o.target_weighting == "equal" || o.target_weighting == "variance", kInvalidArgument,
+             "method mipp: target_weighting '{}': use equal or variance", o.target_weighting);
+  MIPP_CHECK(o.target_weighting == "equal" || o.estimator == "linear", kInvalidArgument,
+             "method mipp: target_weighting variance needs the linear estimator, not {}", o.estimator);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -126,7 +137,8 @@ json options_json(const MippOptions& o) {
           {"target_components", o.target_components},
           {"order", o.order},
           {"next_layer", o.next_layer},
-          {"threshold_per", o.threshold_per}};
+          {"threshold_per", o.threshold_per},
+          {"target_weighting", o.target_weighting}};
 }
 
 // "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
@@ -155,6 +167,7 @@ std::string title_of(const MippOptions& o) {
   if (o.order != d.order) parts.push_back("order " + o.order);
   if (o.next_layer != d.next_layer) parts.push_back("next_layer " + o.next_layer);
   if (o.threshold_per != d.threshold_per) parts.push_back("threshold_per " + o.threshold_per);
+  if (o.target_weighting != d.target_weighting) parts.push_back("target_weighting " + o.target_weighting);
   return fmt::format("MIPP ({})", fmt::join(parts, ", "));
 }
 
@@ -517,7 +530,12 @@ class MippMethod final : public Method {
     info::EliminationProblem p;
     p.x = f.groups[static_cast<size_t>(g.id)].columns;
     p.y = target_for(in, f, g.id, kept);
-    if (o_.target_components > 0) p.y = mipp_method::leading_components(p.y, o_.target_components);
+    const bool by_variance = o_.target_weighting == "variance";
+    if (o_.target_components > 0) p.y = mipp_method::leading_components(p.y, o_.target_components, !by_variance);
+    if (by_variance) {
+      const at::Tensor y = p.y.to(at::kDouble);
+      p.target_weights = (y - y.mean(0, /*keepdim=*/true)).pow(2).mean(0);
+    }
     p.units = f.groups[static_cast<size_t>(g.id)].unit_columns;
     p.seed = in.seed + static_cast<uint64_t>(g.id);
     std::unique_ptr<info::Elimination> e;

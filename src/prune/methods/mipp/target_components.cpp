@@ -8,12 +8,13 @@
 
 namespace mipp::prune::mipp_method {
 
-at::Tensor leading_components(const at::Tensor& y, int64_t components) {
+at::Tensor leading_components(const at::Tensor& y, int64_t components, bool standardise) {
   if (y.size(1) <= components) return y;
   const at::Tensor y64 = y.to(at::kDouble);
   const at::Tensor centered = y64 - y64.mean(0, true);
   const at::Tensor scale = centered.pow(2).mean(0, true).sqrt();
-  const at::Tensor z = centered / at::where(scale > 0, scale, at::ones_like(scale));  // constant columns stay 0
+  const at::Tensor z =
+      standardise ? centered / at::where(scale > 0, scale, at::ones_like(scale)) : centered;  // constant columns stay 0
   at::Tensor scores, variances;
   if (z.size(0) <= z.size(1)) {
     // Sample-space Gram Z Z^T = U diag(s^2) U^T: the scores are U s.

@@ -13,9 +13,10 @@
 namespace mipp::prune::mipp_method {
 
 // y [n, m] itself when m <= components; otherwise the scores [n, r] (float32, r <= components) of
-// its standardised columns on their leading principal components, largest variance first.
+// its standardised columns (or, with standardise false, its centred columns in their own scale) on
+// their leading principal components, largest variance first.
 // Components with no variance (below 1e-10 of the largest) are left out, so r can be smaller.
 // Deterministic: one symmetric eigendecomposition of the smaller of the two Gram matrices.
-at::Tensor leading_components(const at::Tensor& y, int64_t components);
+at::Tensor leading_components(const at::Tensor& y, int64_t components, bool standardise = true);
 
 }  // namespace mipp::prune::mipp_method
