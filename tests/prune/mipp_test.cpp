@@ -2,6 +2,8 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <limits>
+#include <numeric>
 
 #include "mipp/data/synthetic.h"
 #include "mipp/graph/analyze.h"
@@ -10,6 +12,7 @@
 #include "mipp/models/zoo.h"
 #include "mipp/prune/method.h"
 #include "prune/methods/mipp/target_components.h"
+#include "prune/methods/mipp/terc.h"
 #include "prune/methods/mipp/unit_features.h"
 #include "support/expect_error.h"
 #include "support/temp_dir.h"
@@ -143,19 +146,94 @@ TEST(MippMethod, SearchReusesUnchangedLayersWithoutChangingTheResult) {
   const data::Dataset calibration = images(512, 1);
   Budget budget;
   budget.sparsity = 0.6;
-  auto searched = make_method("mipp", json::object());
-  const Selection s = searched->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
-  const json d = searched->details();
-  ASSERT_GT(d.at("search").size(), 2u);
-  int64_t fits_if_refit = 0;
-  for (const json& layer : d.at("layers")) fits_if_refit += layer.at("fits").get<int64_t>();
-  fits_if_refit *= static_cast<int64_t>(d.at("search").size());  // every run refitting every layer
-  EXPECT_LT(d.at("search_estimator_fits").get<int64_t>(), fits_if_refit);
+  for (const std::string visit : {"information", "greedy"}) {
+    SCOPED_TRACE(visit);
+    auto searched = make_method("mipp", {{"visit", visit}});
+    const Selection s = searched->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
+    const json d = searched->details();
+    ASSERT_GT(d.at("search").size(), 2u);
+    int64_t fits_if_refit = 0;
+    for (const json& layer : d.at("layers")) fits_if_refit += layer.at("fits").get<int64_t>();
+    fits_if_refit *= static_cast<int64_t>(d.at("search").size());  // every run refitting every layer
+    EXPECT_LT(d.at("search_estimator_fits").get<int64_t>(), fits_if_refit);
 
-  // One run at the threshold the search chose, with nothing to reuse, decides the same.
-  auto direct = make_method(
-      "mipp", {{"mode", "confidence"}, {"loss_threshold", d.at("loss_threshold")}, {"confidence", d.at("confidence")}});
-  EXPECT_EQ(direct->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget).keep, s.keep);
+    // One run at the threshold the search chose, with nothing to reuse, decides the same.
+    auto direct = make_method("mipp", {{"mode", "confidence"},
+                                       {"loss_threshold", d.at("loss_threshold")},
+                                       {"confidence", d.at("confidence")},
+                                       {"visit", visit}});
+    EXPECT_EQ(direct->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget).keep, s.keep);
+  }
+}
+
+// Greedy visiting: each removal is the removable unit whose removal costs least at that step
+// (checked against the elimination's own tests, replayed), and a higher loss threshold only
+// continues the same sequence of removals.
+TEST(MippTerc, GreedyVisitRemovesTheCheapestRemovableUnitEachStep) {
+  const graph::Network net = mlp();
+  const graph::Analysis a = graph::analyze(net);
+  const mipp_method::CalibrationFeatures f =
+      mipp_method::compute_features(net, a, teacher(1000), 1, 256, false, util::null_sink());
+  info::EliminationProblem problem;
+  problem.x = f.groups[0].columns;  // fc1's 24 units
+  problem.y = f.groups[1].columns;  // explain fc2's 12
+  problem.units = f.groups[0].unit_columns;
+  auto make = [&] { return info::make_elimination("linear", {{"ridge", 1e-6}}, problem); };
+  const double lambda = -std::log1p(-0.95);
+  auto removals = [](const mipp_method::LayerDecision& d) {
+    std::vector<int64_t> out;
+    for (const auto& r : d.units) {
+      if (r.decision == "removed") out.push_back(r.unit);
+    }
+    return out;
+  };
+  auto run = [&](double threshold) {
+    auto e = make();
+    return mipp_method::eliminate_units(*e, "fc1", 24, 1, 1, lambda, threshold, util::null_sink(),
+                                        mipp_method::Visit::kGreedy);
+  };
+  const mipp_method::LayerDecision all = run(10);  // every loss is below 10: down to the floor
+  ASSERT_TRUE(all.at_floor);
+  ASSERT_EQ(removals(all).size(), 23u);
+  // Thresholds just above the dearest of the first 3 and of the first 8 removals.
+  auto above_first = [&](size_t k) {
+    double dearest = 0;
+    for (size_t i = 0; i < k; ++i) dearest = std::max(dearest, all.units[i].loss_increase);
+    return dearest * (1 + 1e-9);
+  };
+  const double t_few = above_first(3), t_many = above_first(8);
+  const mipp_method::LayerDecision few = run(t_few), many = run(t_many);
+  const std::vector<int64_t> first = removals(few), second = removals(many), whole = removals(all);
+  ASSERT_GE(first.size(), 3u);
+  ASSERT_GE(second.size(), 8u);
+  ASSERT_GT(second.size(), first.size());
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), whole.begin())) << "the same removals, stopped earlier";
+  EXPECT_TRUE(std::equal(second.begin(), second.end(), whole.begin()));
+  EXPECT_TRUE(mipp_method::decides_the_same(few, lambda, t_few));
+  EXPECT_FALSE(mipp_method::decides_the_same(few, lambda, t_many)) << "a higher threshold removes more";
+
+  auto replay = make();
+  std::vector<int64_t> active(24);
+  std::iota(active.begin(), active.end(), 0);
+  for (int64_t removed : second) {
+    // Units the test finds not significant go first, then the smallest loss increase.
+    int64_t cheapest = -1;
+    std::pair<bool, double> cheapest_key{true, std::numeric_limits<double>::infinity()};
+    for (int64_t u : active) {
+      const info::UnitTest t = replay->test(u);
+      const std::pair<bool, double> key{t.log_p_value <= -lambda, t.loss_increase};
+      if (key < cheapest_key) {
+        cheapest_key = key;
+        cheapest = u;
+      }
+    }
+    EXPECT_EQ(removed, cheapest);
+    replay->remove(removed);
+    active.erase(std::find(active.begin(), active.end(), removed));
+  }
+  for (const auto& r : many.units) {
+    if (r.decision == "kept") EXPECT_GE(r.loss_increase, t_many) << "unit " << r.unit;
+  }
 }
 
 // threshold_per cost: a group's loss threshold is the search's threshold times what one of its
@@ -391,6 +469,9 @@ TEST(MippMethod, BadOptionsAreNamed) {
   testing::expect_error([&] { make_method("mipp", {{"estimator", "knn"}}); }, ErrorKind::kInvalidArgument,
                         {"knn", "linear, mlp, gaussian, ksg"});
   testing::expect_error([&] { make_method("mipp", {{"speed", 1}}); }, ErrorKind::kInvalidArgument, {"speed"});
+  testing::expect_error([&] { make_method("mipp", {{"visit", "best"}}); }, ErrorKind::kInvalidArgument,
+                        {"visit 'best'", "information or greedy"});
+  EXPECT_EQ(make_method("mipp", {{"visit", "greedy"}})->title(), "MIPP (linear-Gaussian, visit greedy)");
   Budget too_much;
   too_much.sparsity = 0.95;
   too_much.min_width = 4;

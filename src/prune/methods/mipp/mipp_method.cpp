@@ -68,13 +68,16 @@ struct MippOptions {
   // target in its own scale — with next_layer pre-activations, what a least-squares refit of the
   // next layer minimises; see --reweight). The test's p-values do not change. Linear estimator only.
   std::string target_weighting = "equal";
+  // The order units are tested in (terc.h): "information" (the paper's: each unit once, least
+  // informative alone first) or "greedy" (every step removes the removable unit that costs least).
+  std::string visit = "information";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
                                                 "target_components", "order", "next_layer", "threshold_per",
-                                                "target_weighting"};
+                                                "target_weighting", "visit"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -94,6 +97,7 @@ MippOptions parse_options(const json& j) {
   o.next_layer = j.value("next_layer", o.next_layer);
   o.threshold_per = j.value("threshold_per", o.threshold_per);
   o.target_weighting = j.value("target_weighting", o.target_weighting);
+  o.visit = j.value("visit", o.visit);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -119,6 +123,8 @@ MippOptions parse_options(const json& j) {
              "method mipp: target_weighting '{}': use equal or variance", o.target_weighting);
   MIPP_CHECK(o.target_weighting == "equal" || o.estimator == "linear", kInvalidArgument,
              "method mipp: target_weighting variance needs the linear estimator, not {}", o.estimator);
+  MIPP_CHECK(o.visit == "information" || o.visit == "greedy", kInvalidArgument,
+             "method mipp: visit '{}': use information or greedy", o.visit);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -138,7 +144,8 @@ json options_json(const MippOptions& o) {
           {"order", o.order},
           {"next_layer", o.next_layer},
           {"threshold_per", o.threshold_per},
-          {"target_weighting", o.target_weighting}};
+          {"target_weighting", o.target_weighting},
+          {"visit", o.visit}};
 }
 
 // "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
@@ -168,6 +175,7 @@ std::string title_of(const MippOptions& o) {
   if (o.next_layer != d.next_layer) parts.push_back("next_layer " + o.next_layer);
   if (o.threshold_per != d.threshold_per) parts.push_back("threshold_per " + o.threshold_per);
   if (o.target_weighting != d.target_weighting) parts.push_back("target_weighting " + o.target_weighting);
+  if (o.visit != d.visit) parts.push_back("visit " + o.visit);
   return fmt::format("MIPP ({})", fmt::join(parts, ", "));
 }
 
@@ -544,7 +552,8 @@ class MippMethod final : public Method {
     } catch (const Error& err) {
       throw Error(err.kind(), fmt::format("mipp: layer {}: {}", g.name, err.what()));
     }
-    LayerDecision d = mipp_method::eliminate_units(*e, g.name, g.size, floor, round_to, lambda, threshold, in.sink);
+    const auto visit = o_.visit == "greedy" ? mipp_method::Visit::kGreedy : mipp_method::Visit::kInformationOrder;
+    LayerDecision d = mipp_method::eliminate_units(*e, g.name, g.size, floor, round_to, lambda, threshold, in.sink, visit);
     d.target_columns = p.y.size(1);
     return d;
   }
@@ -570,7 +579,10 @@ class MippMethod final : public Method {
       if (!plan.whole[static_cast<size_t>(g.id)].empty()) {
         d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
       } else {
-        std::vector<LayerDecision>& same_problem = decided[problem_key(a, g.id, kept)];
+        // A greedy order depends on the test's level as well (terc.h), so its decisions are reused
+        // only at the same level.
+        const std::string level = o_.visit == "greedy" ? fmt::format(" lambda {:.17g}", lambda) : "";
+        std::vector<LayerDecision>& same_problem = decided[problem_key(a, g.id, kept) + level];
         const double own_threshold = threshold * plan.threshold_scale[static_cast<size_t>(g.id)];
         const auto same = std::find_if(same_problem.begin(), same_problem.end(), [&](const LayerDecision& e) {
           return mipp_method::decides_the_same(e, lambda, own_threshold);

@@ -11,6 +11,13 @@
 // by at least `loss_threshold` (a fraction of the standardised target's variance). With thousands
 // of calibration samples the test alone finds almost every unit significant, so how much is
 // removed is set by this threshold; `--sparsity` mode searches it (see mipp_method.h).
+//
+// A variant of the visiting order, greedy: every step tests all units still kept and removes the
+// one the rule lets go that costs least — units the test finds not significant first, then the
+// smallest loss increase — until none can go. It costs a test of every kept unit per removal
+// (O(d^2) tests instead of d) and chooses the way greedy subset selection does (as submodular
+// selection does for its reconstruction error). The order of removals depends on lambda only; the
+// threshold decides where it stops, so decides_the_same() holds for it as for the MI order.
 #pragma once
 
 #include <cstdint>
@@ -25,11 +32,16 @@
 
 namespace mipp::prune::mipp_method {
 
+enum class Visit {
+  kInformationOrder,  // the paper's: each unit once, least informative alone first
+  kGreedy,            // each step removes the removable unit whose removal costs least
+};
+
 struct UnitRecord {
   int64_t unit = 0;
-  int64_t visit = 0;               // position in the MI ordering (0 = visited first)
+  int64_t visit = 0;               // position in the MI ordering, or greedy step (0 = first)
   double information_alone = 0;    // I(unit; target), the ordering key
-  double information = 0;          // I(unit; target | kept others) when tested
+  double information = 0;          // I(unit; target | kept others) when (last) tested
   double loss_increase = 0;        // the loss proxy's rise when removed (fraction of target variance)
   double statistic = 0;
   double log_p_value = 0;
@@ -39,7 +51,7 @@ struct UnitRecord {
 struct LayerDecision {
   std::string group;
   std::vector<int64_t> keep;       // ascending
-  std::vector<UnitRecord> units;   // in visiting order
+  std::vector<UnitRecord> units;   // in visiting order (greedy: removals in order, then the kept)
   int64_t target_columns = 0;
   int64_t fits = 0;
   double seconds = 0;
@@ -52,12 +64,13 @@ void from_json(const nlohmann::json& j, UnitRecord& r);
 void to_json(nlohmann::json& j, const LayerDecision& d);
 void from_json(const nlohmann::json& j, LayerDecision& d);
 
-// Runs the elimination of `units` units down to at least `floor` kept, at level `lambda` and
-// `loss_threshold`; then,
+// Runs the elimination of `units` units in the `visit` order down to at least `floor` kept, at
+// level `lambda` and `loss_threshold`; then,
 // when round_to > 1, puts back the last removed units until the kept count is a multiple of it.
 // Reports progress (units visited) to `sink`; throws Error(kCancelled) when the sink asks to stop.
 LayerDecision eliminate_units(info::Elimination& elimination, const std::string& group, int64_t units, int64_t floor,
-                              int64_t round_to, double lambda, double loss_threshold, util::EventSink& sink);
+                              int64_t round_to, double lambda, double loss_threshold, util::EventSink& sink,
+                              Visit visit = Visit::kInformationOrder);
 
 // Whether a run at `lambda` and `loss_threshold` would decide every unit `d` tested the same way.
 // The elimination is deterministic, so the same decisions mean the same visits, tests and kept set:
