@@ -12,4 +12,6 @@ plot "lenet300-after-macs.dat" index 0 using 1:2:3 with yerrorlines lc rgb "#1f7
      "lenet300-after-macs.dat" index 1 using 1:2:3 with yerrorlines lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "MIPP (linear-Gaussian, next_layer pre-activations) + reweight", \
      "lenet300-after-macs.dat" index 2 using 1:2:3 with yerrorlines lc rgb "#2ca02c" dashtype 1 pointtype 3 title "MIPP (linear-Gaussian, next_layer pre-activations, target_weighting variance) + reweight", \
      "lenet300-after-macs.dat" index 3 using 1:2:3 with yerrorlines lc rgb "#d62728" dashtype 1 pointtype 4 title "submodular", \
+     "lenet300-after-macs.dat" index 4 using 1:2:3 with yerrorlines lc rgb "#9467bd" dashtype 1 pointtype 5 title "MIPP (linear-Gaussian, visit greedy) + reweight", \
+     "lenet300-after-macs.dat" index 5 using 1:2:3 with yerrorlines lc rgb "#8c564b" dashtype 1 pointtype 6 title "MIPP (linear-Gaussian, next_layer pre-activations, visit greedy) + reweight", \
      89.68 with lines dashtype 2 lc rgb "black" title "dense"

@@ -11,4 +11,6 @@ set logscale y
 plot "lenet5-after-widths-85.dat" index 0 using 1:2 with linespoints lc rgb "#1f77b4" dashtype 1 pointtype 1 title "MIPP (linear-Gaussian) + reweight", \
      "lenet5-after-widths-85.dat" index 1 using 1:2 with linespoints lc rgb "#ff7f0e" dashtype 1 pointtype 2 title "MIPP (linear-Gaussian, next_layer pre-activations) + reweight", \
      "lenet5-after-widths-85.dat" index 2 using 1:2 with linespoints lc rgb "#2ca02c" dashtype 1 pointtype 3 title "MIPP (linear-Gaussian, next_layer pre-activations, target_weighting variance) + reweight", \
-     "lenet5-after-widths-85.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "submodular"
+     "lenet5-after-widths-85.dat" index 3 using 1:2 with linespoints lc rgb "#d62728" dashtype 1 pointtype 4 title "submodular", \
+     "lenet5-after-widths-85.dat" index 4 using 1:2 with linespoints lc rgb "#9467bd" dashtype 1 pointtype 5 title "MIPP (linear-Gaussian, visit greedy) + reweight", \
+     "lenet5-after-widths-85.dat" index 5 using 1:2 with linespoints lc rgb "#8c564b" dashtype 1 pointtype 6 title "MIPP (linear-Gaussian, next_layer pre-activations, visit greedy) + reweight"
