@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <numeric>
 
 #include "mipp/data/synthetic.h"
@@ -16,6 +17,7 @@
 #include "prune/methods/mipp/unit_features.h"
 #include "support/expect_error.h"
 #include "support/temp_dir.h"
+#include "support/tiny_networks.h"
 
 namespace mipp::prune {
 
@@ -438,6 +440,66 @@ TEST(MippMethod, VarianceWeightingMeasuresTheLossInTheTargetsOwnScale) {
                         {"target_weighting 'norm'", "equal or variance"});
   testing::expect_error([&] { make_method("mipp", {{"target_weighting", "variance"}, {"estimator", "mlp"}}); },
                         ErrorKind::kInvalidArgument, {"target_weighting variance", "linear estimator", "mlp"});
+}
+
+// Block-local residual targets: a residual group's branches are what each producer adds to the
+// sum (its batch-norm's output, before the add), and a block's inner conv explains only its own
+// block's branch, on the stage's kept channels.
+TEST(MippMethod, BranchResidualTargetExplainsTheBlocksOwnBranch) {
+  models::ModelSpec spec;
+  spec.name = "resnet20";
+  spec.width = 0.25;
+  const graph::Network net = models::build_model(spec);
+  const graph::Analysis a = graph::analyze(net);
+  data::Dataset calibration = testing::random_calibration(net, 512, 10, 3);
+  calibration.inputs = calibration.inputs.to(at::kFloat);
+  const mipp_method::CalibrationFeatures f =
+      mipp_method::compute_features(net, a, calibration, 1, 128, false, util::null_sink(), true);
+  int residual = 0;
+  for (const graph::Group& g : a.groups) {
+    const auto& branches = f.groups[static_cast<size_t>(g.id)].branches;
+    if (!g.is_residual()) {
+      EXPECT_TRUE(branches.empty()) << g.name;
+      continue;
+    }
+    ++residual;
+    ASSERT_EQ(branches.size(), g.producers.size()) << g.name;
+    for (size_t i = 0; i < g.producers.size(); ++i) {
+      int bn = g.producers[i];
+      for (const graph::Node& node : net.nodes()) {
+        if (node.is<graph::BatchNormOp>() && node.inputs.at(0) == g.producers[i]) bn = net.find(node.name);
+      }
+      ASSERT_NE(bn, g.producers[i]) << "every producer of this net is followed by a batch-norm";
+      graph::ForwardOptions fo;
+      fo.taps = {bn};
+      torch::NoGradGuard no_grad;
+      const at::Tensor expected = graph::forward(net, calibration.inputs, fo).taps.at(bn).mean({2, 3});
+      EXPECT_TRUE(at::allclose(branches[i], expected, 1e-4, 1e-5)) << g.name << " producer " << i;
+    }
+  }
+  ASSERT_EQ(residual, 3) << "one residual group per stage";
+
+  auto method = make_method("mipp", {{"residual_target", "branch"}});
+  EXPECT_EQ(method->title(), "MIPP (linear-Gaussian, residual_target branch)");
+  Budget budget;
+  budget.sparsity = 0.5;
+  const Selection s = method->select({net, a, &calibration, 0, util::null_sink()}, budget);
+  EXPECT_NEAR(s.achieved, 0.5, 0.05);
+  std::map<std::string, json> layers;
+  for (const json& layer : method->details().at("layers")) layers[layer.at("group")] = layer;
+  int inner = 0;
+  for (const graph::Group& g : a.groups) {
+    if (g.is_residual() || g.consumers.size() != 1) continue;
+    for (const graph::Group& stage : a.groups) {
+      const auto& p = stage.producers;
+      if (!stage.is_residual() || std::find(p.begin(), p.end(), g.consumers[0].node) == p.end()) continue;
+      ++inner;  // g feeds one block's last conv: its target is that block's branch on the kept channels
+      EXPECT_EQ(layers.at(g.name).at("target_columns").get<size_t>(), layers.at(stage.name).at("keep").size()) << g.name;
+    }
+  }
+  EXPECT_EQ(inner, 9) << "one inner conv per block";
+  testing::expect_error([&] { make_method("mipp", {{"residual_target", "block"}}); }, ErrorKind::kInvalidArgument,
+                        {"residual_target 'block'", "stage or branch"});
 }
 
 TEST(MippMethod, ReportsEveryUnitsTest) {

@@ -71,13 +71,18 @@ struct MippOptions {
   // The order units are tested in (terc.h): "information" (the paper's: each unit once, least
   // informative alone first) or "greedy" (every step removes the removable unit that costs least).
   std::string visit = "information";
+  // What a group feeding a residual sum explains: "stage" (the kept channels of the residual group,
+  // wherever they are read after the sum) or "branch" (block-local: what the producers it feeds add
+  // to the sum, before it, on the kept channels — a block's inner conv explains its own block's
+  // residual branch, not the stage's channels, which include the block's input).
+  std::string residual_target = "stage";
 };
 
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
                                                 "target_components", "order", "next_layer", "threshold_per",
-                                                "target_weighting", "visit"};
+                                                "target_weighting", "visit", "residual_target"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -98,6 +103,7 @@ MippOptions parse_options(const json& j) {
   o.threshold_per = j.value("threshold_per", o.threshold_per);
   o.target_weighting = j.value("target_weighting", o.target_weighting);
   o.visit = j.value("visit", o.visit);
+  o.residual_target = j.value("residual_target", o.residual_target);
   MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
              "method mipp: mode '{}': use sparsity or confidence", o.mode);
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
@@ -125,6 +131,8 @@ MippOptions parse_options(const json& j) {
              "method mipp: target_weighting variance needs the linear estimator, not {}", o.estimator);
   MIPP_CHECK(o.visit == "information" || o.visit == "greedy", kInvalidArgument,
              "method mipp: visit '{}': use information or greedy", o.visit);
+  MIPP_CHECK(o.residual_target == "stage" || o.residual_target == "branch", kInvalidArgument,
+             "method mipp: residual_target '{}': use stage or branch", o.residual_target);
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -145,7 +153,8 @@ json options_json(const MippOptions& o) {
           {"next_layer", o.next_layer},
           {"threshold_per", o.threshold_per},
           {"target_weighting", o.target_weighting},
-          {"visit", o.visit}};
+          {"visit", o.visit},
+          {"residual_target", o.residual_target}};
 }
 
 // "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
@@ -176,6 +185,7 @@ std::string title_of(const MippOptions& o) {
   if (o.threshold_per != d.threshold_per) parts.push_back("threshold_per " + o.threshold_per);
   if (o.target_weighting != d.target_weighting) parts.push_back("target_weighting " + o.target_weighting);
   if (o.visit != d.visit) parts.push_back("visit " + o.visit);
+  if (o.residual_target != d.residual_target) parts.push_back("residual_target " + o.residual_target);
   return fmt::format("MIPP ({})", fmt::join(parts, ", "));
 }
 
@@ -270,7 +280,7 @@ class MippMethod final : public Method {
     const graph::Analysis& a = in.analysis;
     const CalibrationFeatures features =
         mipp_method::compute_features(in.net, a, *in.calibration, o_.pool, o_.batch_size,
-                                      o_.next_layer == "pre-activations", in.sink);
+                                      o_.next_layer == "pre-activations", in.sink, o_.residual_target == "branch");
     json fingerprint = {{"options", options_json(o_)},
                         {"budget", budget},
                         {"seed", in.seed},
@@ -481,13 +491,26 @@ class MippMethod final : public Method {
       const auto& units = kept[static_cast<size_t>(produced)];
       const auto units_total = static_cast<int64_t>(hf.unit_columns.size());
       auto is_kept = [&](int64_t u) { return !units || std::binary_search(units->begin(), units->end(), u); };
-      std::vector<int64_t> columns;
-      if (hf.pre_activations.defined()) {
-        const int64_t per_unit = hf.pre_activations.size(1) / units_total;
+      // Unit-major pooled values of the kept units: the columns of a pre-activation or branch tensor.
+      auto kept_columns = [&](const at::Tensor& t) {
+        const int64_t per_unit = t.size(1) / units_total;
+        std::vector<int64_t> columns;
         for (int64_t u = 0; u < units_total; ++u) {
           for (int64_t j = 0; j < per_unit && is_kept(u); ++j) columns.push_back(u * per_unit + j);
         }
-        pieces.push_back(hf.pre_activations.index_select(1, at::tensor(columns, at::kLong)));
+        return t.index_select(1, at::tensor(columns, at::kLong));
+      };
+      if (!hf.branches.empty()) {  // residual_target branch: the branches g's consumers produce
+        const graph::Group& h = in.analysis.groups[static_cast<size_t>(produced)];
+        for (const graph::ChannelSlice& c : in.analysis.groups[static_cast<size_t>(g)].consumers) {
+          const auto it = std::find(h.producers.begin(), h.producers.end(), c.node);
+          if (it != h.producers.end()) pieces.push_back(kept_columns(hf.branches[static_cast<size_t>(it - h.producers.begin())]));
+        }
+        continue;
+      }
+      std::vector<int64_t> columns;
+      if (hf.pre_activations.defined()) {
+        pieces.push_back(kept_columns(hf.pre_activations));
         continue;
       }
       for (int64_t u = 0; u < units_total; ++u) {

@@ -149,7 +149,7 @@ std::vector<size_t> visit_greedily(info::Elimination& elimination, const std::ve
     r.decision = d.at_floor ? "floor" : "kept";
     d.units.push_back(r);
   }
-  sink.progress(units, units);
+  if (!sink.progress(units, units)) MIPP_FAIL(kCancelled, "mipp: interrupted in layer {}", d.group);
   return removed;
 }
 

@@ -39,16 +39,19 @@ std::vector<Source> sources_of(const graph::Network& net, const graph::Group& g)
   return out;
 }
 
-// Where group g's pre-activations are: its producer's output, or the batch-norm reading it; -1 for
-// a residual group.
-int pre_activation_node(const graph::Network& net, const graph::Group& g) {
-  if (g.is_residual()) return -1;
-  const int producer = g.producers.front();
+// Where `producer` of group g leaves its units before any activation or sum: its output, or the
+// batch-norm reading it.
+int after_batch_norm(const graph::Network& net, const graph::Group& g, int producer) {
   for (const graph::ChannelSlice& c : g.per_channel) {
     const graph::Node& node = net.node(c.node);
     if (node.is<graph::BatchNormOp>() && node.inputs.at(0) == producer) return c.node;
   }
   return producer;
+}
+
+// Where group g's pre-activations are; -1 for a residual group (its units are a sum).
+int pre_activation_node(const graph::Network& net, const graph::Group& g) {
+  return g.is_residual() ? -1 : after_batch_norm(net, g, g.producers.front());
 }
 
 // [B, units * p^2] pooled values of units [0, units) of one source in a batch's tap `t`.
@@ -75,9 +78,10 @@ at::Tensor pooled(const at::Tensor& t, const Source& s, int64_t units, int64_t p
 
 CalibrationFeatures compute_features(const graph::Network& net, const graph::Analysis& analysis,
                                      const data::Dataset& calibration, int64_t pool, int64_t batch_size,
-                                     bool pre_activations, util::EventSink& sink) {
+                                     bool pre_activations, util::EventSink& sink, bool residual_branches) {
   std::vector<std::vector<Source>> sources;
   std::vector<int> pre_nodes;
+  std::vector<std::vector<int>> branch_nodes(analysis.groups.size());  // per residual group and producer
   graph::ForwardOptions fo;
   std::set<int> taps;
   for (const graph::Group& g : analysis.groups) {
@@ -85,11 +89,16 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
     for (const Source& s : sources.back()) taps.insert(s.node);
     pre_nodes.push_back(pre_activations ? pre_activation_node(net, g) : -1);
     if (pre_nodes.back() >= 0) taps.insert(pre_nodes.back());
+    if (residual_branches && g.is_residual()) {
+      for (int producer : g.producers) branch_nodes[static_cast<size_t>(g.id)].push_back(after_batch_norm(net, g, producer));
+      taps.insert(branch_nodes[static_cast<size_t>(g.id)].begin(), branch_nodes[static_cast<size_t>(g.id)].end());
+    }
   }
   fo.taps.assign(taps.begin(), taps.end());
 
   std::vector<std::vector<at::Tensor>> parts(analysis.groups.size());
   std::vector<std::vector<at::Tensor>> pre_parts(analysis.groups.size());
+  std::vector<std::vector<std::vector<at::Tensor>>> branch_parts(analysis.groups.size());  // group, producer, batch
   std::vector<std::vector<int64_t>> widths(analysis.groups.size());  // per group and source: columns per unit
   std::vector<at::Tensor> outputs;
   // Data-parallel: each rank runs the forward passes of its share of the samples; the features
@@ -115,6 +124,12 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
       parts[g.id].push_back(at::cat(pieces, 1).to(at::kFloat).cpu());
       if (const int node = pre_nodes[static_cast<size_t>(g.id)]; node >= 0) {
         pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat).cpu());
+      }
+      const std::vector<int>& branches = branch_nodes[static_cast<size_t>(g.id)];
+      branch_parts[g.id].resize(branches.size());
+      for (size_t i = 0; i < branches.size(); ++i) {
+        branch_parts[g.id][i].push_back(
+            pooled(r.taps.at(branches[i]), Source{branches[i], 0, 1}, g.size, pool).to(at::kFloat).cpu());
       }
     }
     if (!sink.progress(b + 1, batches)) MIPP_FAIL(kCancelled, "mipp: interrupted while collecting activations");
@@ -144,6 +159,11 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
       gf.pre_activations = dist::all_gather_rows(at::cat(pre_parts[g.id], 0));
       MIPP_CHECK(at::isfinite(gf.pre_activations).all().item<bool>(), kNumerical,
                  "mipp: pre-activations of layer {} have NaN or Inf on the calibration set", g.name);
+    }
+    for (const auto& batches : branch_parts[g.id]) {
+      gf.branches.push_back(dist::all_gather_rows(at::cat(batches, 0)));
+      MIPP_CHECK(at::isfinite(gf.branches.back()).all().item<bool>(), kNumerical,
+                 "mipp: a branch of residual layer {} has NaN or Inf on the calibration set", g.name);
     }
     f.groups.push_back(std::move(gf));
   }

@@ -30,6 +30,10 @@ struct GroupFeatures {
   // follows; pooled like `columns`, `pool` values per unit, unit-major. Filled only when asked for,
   // and only for a group with one producer (a residual group's units are a sum read after it).
   at::Tensor pre_activations;
+  // A residual group's branches, when asked for: per producer (in Group::producers' order), what
+  // it adds to the sum — its output after its batch-norm, before the add — pooled like
+  // pre_activations. A block-local target (MIPP's residual_target: branch).
+  std::vector<at::Tensor> branches;
 };
 
 // All tensors here are on the CPU, whatever the network's device: the estimators compute there
@@ -42,10 +46,11 @@ struct CalibrationFeatures {
 
 // Runs the calibration set through `net` (eval mode, batches of `batch_size`) and keeps, per group,
 // its units' pooled activations (pool = p: p x p values per map; 1 = spatial mean), and their
-// pre-activations when `pre_activations` is set.
+// pre-activations when `pre_activations` is set, and the branches of residual groups when
+// `residual_branches` is.
 // Throws Error(kNumerical) naming the layer when an activation is NaN or infinite.
 CalibrationFeatures compute_features(const graph::Network& net, const graph::Analysis& analysis,
                                      const data::Dataset& calibration, int64_t pool, int64_t batch_size,
-                                     bool pre_activations, util::EventSink& sink);
+                                     bool pre_activations, util::EventSink& sink, bool residual_branches = false);
 
 }  // namespace mipp::prune::mipp_method
