@@ -486,7 +486,8 @@ TEST(MippMethod, BranchResidualTargetExplainsTheBlocksOwnBranch) {
   const Selection s = method->select({net, a, &calibration, 0, util::null_sink()}, budget);
   EXPECT_NEAR(s.achieved, 0.5, 0.05);
   std::map<std::string, json> layers;
-  for (const json& layer : method->details().at("layers")) layers[layer.at("group")] = layer;
+  const json details = method->details();  // by value: iterate a copy that lives through the loop
+  for (const json& layer : details.at("layers")) layers[layer.at("group")] = layer;
   int inner = 0;
   for (const graph::Group& g : a.groups) {
     if (g.is_residual() || g.consumers.size() != 1) continue;
