@@ -78,6 +78,12 @@ struct MippOptions {
   std::string residual_target = "stage";
 };
 
+// Throws naming the option when `value` is not one of `choices`.
+void check_choice(const char* option, const std::string& value, const std::vector<std::string>& choices) {
+  MIPP_CHECK(std::find(choices.begin(), choices.end(), value) != choices.end(), kInvalidArgument,
+             "method mipp: {} '{}': use {}", option, value, fmt::join(choices, " or "));
+}
+
 MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
@@ -104,8 +110,7 @@ MippOptions parse_options(const json& j) {
   o.target_weighting = j.value("target_weighting", o.target_weighting);
   o.visit = j.value("visit", o.visit);
   o.residual_target = j.value("residual_target", o.residual_target);
-  MIPP_CHECK(o.mode == "sparsity" || o.mode == "confidence", kInvalidArgument,
-             "method mipp: mode '{}': use sparsity or confidence", o.mode);
+  check_choice("mode", o.mode, {"sparsity", "confidence"});
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
   MIPP_CHECK(o.loss_threshold >= 0 && o.loss_threshold < 1, kInvalidArgument,
              "method mipp: loss_threshold {}: must be in [0, 1)", o.loss_threshold);
@@ -119,20 +124,14 @@ MippOptions parse_options(const json& j) {
   MIPP_CHECK(o.batch_size >= 1, kInvalidArgument, "method mipp: batch_size {}: must be at least 1", o.batch_size);
   MIPP_CHECK(o.search_tolerance > 0 && o.search_tolerance < 0.5, kInvalidArgument,
              "method mipp: search_tolerance {}: must be in (0, 0.5)", o.search_tolerance);
-  MIPP_CHECK(o.order == "outputs-first" || o.order == "inputs-first", kInvalidArgument,
-             "method mipp: order '{}': use outputs-first or inputs-first", o.order);
-  MIPP_CHECK(o.next_layer == "activations" || o.next_layer == "pre-activations", kInvalidArgument,
-             "method mipp: next_layer '{}': use activations or pre-activations", o.next_layer);
-  MIPP_CHECK(o.threshold_per == "unit" || o.threshold_per == "cost", kInvalidArgument,
-             "method mipp: threshold_per '{}': use unit or cost", o.threshold_per);
-  MIPP_CHECK(o.target_weighting == "equal" || o.target_weighting == "variance", kInvalidArgument,
-             "method mipp: target_weighting '{}': use equal or variance", o.target_weighting);
+  check_choice("order", o.order, {"outputs-first", "inputs-first"});
+  check_choice("next_layer", o.next_layer, {"activations", "pre-activations"});
+  check_choice("threshold_per", o.threshold_per, {"unit", "cost"});
+  check_choice("target_weighting", o.target_weighting, {"equal", "variance"});
   MIPP_CHECK(o.target_weighting == "equal" || o.estimator == "linear", kInvalidArgument,
              "method mipp: target_weighting variance needs the linear estimator, not {}", o.estimator);
-  MIPP_CHECK(o.visit == "information" || o.visit == "greedy", kInvalidArgument,
-             "method mipp: visit '{}': use information or greedy", o.visit);
-  MIPP_CHECK(o.residual_target == "stage" || o.residual_target == "branch", kInvalidArgument,
-             "method mipp: residual_target '{}': use stage or branch", o.residual_target);
+  check_choice("visit", o.visit, {"information", "greedy"});
+  check_choice("residual_target", o.residual_target, {"stage", "branch"});
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
