@@ -5,6 +5,7 @@
 #include "mipp/prune/budget.h"
 #include "mipp/prune/method.h"
 #include "support/expect_error.h"
+#include "support/stop_after.h"
 #include "support/tiny_networks.h"
 
 namespace mipp::prune {
@@ -16,16 +17,6 @@ std::vector<at::Tensor> score_with(const std::string& method, const graph::Netwo
   const graph::Analysis a = graph::analyze(net);
   return make_method(method, options)->score({net, a, nullptr, seed, util::null_sink()});
 }
-
-// Refuses every progress step, as Ctrl-C does; counts how often it was asked.
-class RefuseProgress : public util::EventSink {
- public:
-  bool progress(int64_t, int64_t) override {
-    ++asked;
-    return false;
-  }
-  int asked = 0;
-};
 
 }  // namespace
 
@@ -82,16 +73,16 @@ TEST(MethodRegistry, EveryMethodThatReportsProgressStopsWhenToldTo) {
   const data::Dataset calibration = testing::random_calibration(net, 512, 3, 0);
   int asking = 0;
   for (const MethodInfo& info : method_list()) {
-    RefuseProgress refuse;
+    testing::StopAfter refuse(1);  // refuses the first step, as Ctrl-C does
     const auto method = make_method(info.name);
     try {
       Budget budget;
       budget.sparsity = 0.5;
       method->select({net, a, &calibration, 0, refuse}, budget);
-      EXPECT_EQ(refuse.asked, 0) << info.name << " went on after the sink asked it to stop";
+      EXPECT_EQ(refuse.asked(), 0) << info.name << " went on after the sink asked it to stop";
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::kCancelled) << info.name << ": " << e.what();
-      EXPECT_EQ(refuse.asked, 1) << info.name << " asked again after being told to stop";
+      EXPECT_EQ(refuse.asked(), 1) << info.name << " asked again after being told to stop";
       ++asking;
     }
   }

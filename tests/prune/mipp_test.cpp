@@ -16,6 +16,7 @@
 #include "prune/methods/mipp/terc.h"
 #include "prune/methods/mipp/unit_features.h"
 #include "support/expect_error.h"
+#include "support/stop_after.h"
 #include "support/temp_dir.h"
 #include "support/tiny_networks.h"
 
@@ -71,16 +72,6 @@ double correlation_of_first(const at::Tensor& scores, const at::Tensor& column) 
   const at::Tensor first = scores.select(1, 0) - scores.select(1, 0).mean();
   return (first * column).sum().item<double>() / (first.norm() * column.norm()).item<double>();
 }
-
-// Stops the run after `limit` progress steps, as Ctrl-C does.
-class StopAfter : public util::EventSink {
- public:
-  explicit StopAfter(int limit) : limit_(limit) {}
-  bool progress(int64_t, int64_t) override { return ++steps_ < limit_; }
-
- private:
-  int limit_, steps_ = 0;
-};
 
 }  // namespace
 
@@ -336,7 +327,7 @@ TEST(MippMethod, ResumedRunEqualsUninterruptedRun) {
   const Selection full = select_with(net, calibration, json::object(), budget);
   testing::TempDir dir;
   const std::string checkpoint = dir.file("state.jsonl");
-  StopAfter stop(40);
+  testing::StopAfter stop(40);
   testing::expect_error([&] { select_with(net, calibration, json::object(), budget, stop, checkpoint); },
                         ErrorKind::kCancelled, {"interrupted"});
   ASSERT_TRUE(std::filesystem::exists(checkpoint));

@@ -7,6 +7,7 @@
 #include "mipp/models/zoo.h"
 #include "mipp/train/evaluate.h"
 #include "mipp/util/error.h"
+#include "support/stop_after.h"
 #include "support/temp_dir.h"
 
 namespace mipp::train {
@@ -48,16 +49,6 @@ bool same_weights(const graph::Network& a, const graph::Network& b) {
   return pa.size() == pb.size();
 }
 
-// Asks the trainer to stop after `stop_after` progress steps in total.
-class StoppingSink : public util::EventSink {
- public:
-  explicit StoppingSink(int stop_after) : left_(stop_after) {}
-  bool progress(int64_t, int64_t) override { return --left_ > 0; }
-
- private:
-  int left_;
-};
-
 }  // namespace
 
 TEST(Trainer, LearnsSeparableClusters) {
@@ -98,7 +89,7 @@ TEST(Trainer, ResumedRunEqualsUninterruptedRun) {
     t.checkpoint_path = dir.file(std::string(optimizer) + ".pt");
     t.checkpoint_every_epoch = true;
     io::Model interrupted = small_mlp();
-    StoppingSink stop(25);  // in the middle of epoch 3
+    testing::StopAfter stop(25);  // in the middle of epoch 3
     const TrainResult first = train(interrupted, d, nullptr, t, stop);
     EXPECT_TRUE(first.cancelled);
 

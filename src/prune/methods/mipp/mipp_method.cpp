@@ -507,11 +507,11 @@ class MippMethod final : public Method {
         }
         continue;
       }
-      std::vector<int64_t> columns;
       if (hf.pre_activations.defined()) {
         pieces.push_back(kept_columns(hf.pre_activations));
         continue;
       }
+      std::vector<int64_t> columns;
       for (int64_t u = 0; u < units_total; ++u) {
         if (!is_kept(u)) continue;
         for (int64_t col : hf.unit_columns[static_cast<size_t>(u)]) columns.push_back(col);

@@ -99,6 +99,7 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
   std::vector<std::vector<at::Tensor>> parts(analysis.groups.size());
   std::vector<std::vector<at::Tensor>> pre_parts(analysis.groups.size());
   std::vector<std::vector<std::vector<at::Tensor>>> branch_parts(analysis.groups.size());  // group, producer, batch
+  for (size_t g = 0; g < branch_parts.size(); ++g) branch_parts[g].resize(branch_nodes[g].size());
   std::vector<std::vector<int64_t>> widths(analysis.groups.size());  // per group and source: columns per unit
   std::vector<at::Tensor> outputs;
   // Data-parallel: each rank runs the forward passes of its share of the samples; the features
@@ -126,7 +127,6 @@ CalibrationFeatures compute_features(const graph::Network& net, const graph::Ana
         pre_parts[g.id].push_back(pooled(r.taps.at(node), Source{node, 0, 1}, g.size, pool).to(at::kFloat).cpu());
       }
       const std::vector<int>& branches = branch_nodes[static_cast<size_t>(g.id)];
-      branch_parts[g.id].resize(branches.size());
       for (size_t i = 0; i < branches.size(); ++i) {
         branch_parts[g.id][i].push_back(
             pooled(r.taps.at(branches[i]), Source{branches[i], 0, 1}, g.size, pool).to(at::kFloat).cpu());
