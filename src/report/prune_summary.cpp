@@ -39,9 +39,12 @@ std::string prune_summary(const nlohmann::json& j) {
                      j.at("achieved_sparsity").get<double>());
   if (j.contains("method_details") && j.at("method_details").contains("loss_threshold")) {
     const nlohmann::json& d = j.at("method_details");
-    out += fmt::format("mipp: confidence {}, loss threshold {:.3g}, {} estimator fits, {:.1f} s\n",
-                       d.at("confidence").get<double>(), d.at("loss_threshold").get<double>(),
-                       d.at("estimator_fits").get<int64_t>(), d.at("seconds").get<double>());
+    // Widths fixed by the budget (mipp's widths uniform, a layer scope): a threshold per layer.
+    const std::string threshold = d.at("loss_threshold").is_null()
+                                      ? "loss threshold per layer (widths fixed)"
+                                      : fmt::format("loss threshold {:.3g}", d.at("loss_threshold").get<double>());
+    out += fmt::format("mipp: confidence {}, {}, {} estimator fits, {:.1f} s\n", d.at("confidence").get<double>(),
+                       threshold, d.at("estimator_fits").get<int64_t>(), d.at("seconds").get<double>());
   }
   if (j.contains("reweight_layers") && !j.at("reweight_layers").empty()) {
     out += reconstruction_line(j.at("reweight_layers").back());

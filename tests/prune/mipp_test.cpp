@@ -494,6 +494,67 @@ TEST(MippMethod, BranchResidualTargetExplainsTheBlocksOwnBranch) {
                         {"residual_target 'block'", "stage or branch"});
 }
 
+// Widths fixed by the budget: every layer keeps the layer scope's count, the test still chooses
+// which units go (the dead and the duplicate first), and each layer's searched threshold decides
+// every unit it tested.
+TEST(MippMethod, UniformWidthsKeepTheLayerScopesCountsAndTheTestChoosesTheUnits) {
+  {
+    const graph::Network net = lenet5();
+    const graph::Analysis a = graph::analyze(net);
+    const data::Dataset calibration = images(512, 1);
+    Budget budget;
+    budget.sparsity = 0.6;
+    const std::map<std::string, size_t> counts = {{"conv1", 3}, {"conv2", 7}, {"fc1", 48}, {"fc2", 34}};
+    for (const std::string visit : {"information", "greedy"}) {
+      SCOPED_TRACE(visit);
+      auto method = make_method("mipp", {{"widths", "uniform"}, {"visit", visit}});
+      const Selection s = method->select({net, a, &calibration, 0, util::null_sink(), "", false}, budget);
+      for (const graph::Group& g : a.groups) EXPECT_EQ(s.keep[g.id].size(), counts.at(g.name)) << g.name;
+      EXPECT_TRUE(s.at_min_width.empty()) << "the width is not the floor";
+      const json d = method->details();
+      EXPECT_TRUE(d.at("loss_threshold").is_null());
+      EXPECT_EQ(d.at("widths"), "uniform");
+      const double lambda = -std::log1p(-d.at("confidence").get<double>());
+      for (const json& layer : d.at("layers")) {
+        const std::string group = layer.at("group");
+        const auto searched = std::find_if(d.at("search").begin(), d.at("search").end(),
+                                           [&](const json& r) { return r.at("group") == group; });
+        ASSERT_NE(searched, d.at("search").end()) << group;
+        const double threshold = searched->at("loss_threshold");
+        for (const json& u : layer.at("units")) {
+          const std::string decision = u.at("decision");
+          if (decision != "kept" && decision != "removed") continue;
+          const bool keep = u.at("log_p_value").get<double>() <= -lambda && u.at("loss_increase").get<double>() >= threshold;
+          EXPECT_EQ(keep, decision == "kept") << group << " unit " << u.at("unit");
+        }
+      }
+      // --scope layer fixes the same widths without the option.
+      Budget by_layer = budget;
+      by_layer.scope = "layer";
+      EXPECT_EQ(select_with(net, calibration, {{"visit", visit}}, by_layer).keep, s.keep);
+    }
+    EXPECT_EQ(make_method("mipp", {{"widths", "uniform"}})->title(), "MIPP (linear-Gaussian, widths uniform)");
+  }
+  graph::Network net = mlp();  // fc1 (24 units): unit 5 duplicates unit 2, unit 7 is dead
+  const int fc1 = net.find("fc1");
+  at::Tensor w = net.node(fc1).params.at("weight").clone(), b = net.node(fc1).params.at("bias").clone();
+  w[5] = w[2];
+  b[5] = b[2];
+  w[7].zero_();
+  b[7] = -1;
+  net.set_tensor(fc1, "weight", w);
+  net.set_tensor(fc1, "bias", b);
+  Budget custom;  // a per-group scope: two of fc1's units go, fc2 stays whole
+  custom.scope = "custom";
+  custom.layer_sparsity = {{"fc1", 2.0 / 24}};
+  const Selection s = select_with(net, teacher(2000), json::object(), custom);
+  const std::vector<int64_t>& keep = s.keep[0];
+  EXPECT_EQ(keep.size(), 22u);
+  EXPECT_EQ(std::count(keep.begin(), keep.end(), 7), 0) << "the dead unit stays";
+  EXPECT_EQ(std::count(keep.begin(), keep.end(), 2) + std::count(keep.begin(), keep.end(), 5), 1);
+  EXPECT_EQ(s.keep[1].size(), 12u);
+}
+
 TEST(MippMethod, ReportsEveryUnitsTest) {
   const graph::Network net = mlp();
   const graph::Analysis a = graph::analyze(net);
@@ -516,8 +577,12 @@ TEST(MippMethod, BadOptionsAreNamed) {
   const data::Dataset calibration = teacher(300);
   Budget layer;
   layer.scope = "layer";
-  testing::expect_error([&] { select_with(net, calibration, json::object(), layer); }, ErrorKind::kInvalidArgument,
-                        {"--scope layer"});
+  testing::expect_error([&] { select_with(net, calibration, {{"mode", "confidence"}}, layer); },
+                        ErrorKind::kInvalidArgument, {"--scope layer", "confidence mode"});
+  testing::expect_error([&] { make_method("mipp", {{"widths", "uniform"}, {"threshold_per", "cost"}}); },
+                        ErrorKind::kInvalidArgument, {"widths uniform", "threshold_per cost"});
+  testing::expect_error([&] { make_method("mipp", {{"widths", "even"}}); }, ErrorKind::kInvalidArgument,
+                        {"widths 'even'", "test or uniform"});
   testing::expect_error([&] { make_method("mipp", {{"confidence", 1.5}}); }, ErrorKind::kInvalidArgument,
                         {"--confidence 1.5"});
   testing::expect_error([&] { make_method("mipp", {{"estimator", "knn"}}); }, ErrorKind::kInvalidArgument,

@@ -7,6 +7,7 @@
 #include <ATen/ops/one_hot.h>
 #include <ATen/ops/softmax.h>
 #include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <chrono>
@@ -76,6 +77,11 @@ struct MippOptions {
   // to the sum, before it, on the kept channels — a block's inner conv explains its own block's
   // residual branch, not the stage's channels, which include the block's input).
   std::string residual_target = "stage";
+  // How wide each layer ends: "test" (the paper's: one loss threshold for every layer, widths
+  // emerge) or "uniform": every layer removes the budget's fraction of its units (the layer scope's
+  // widths) and the test decides only which units go. A --scope layer or per-group budget fixes
+  // the widths the same way whatever this says.
+  std::string widths = "test";
 };
 
 // Throws naming the option when `value` is not one of `choices`.
@@ -88,7 +94,7 @@ MippOptions parse_options(const json& j) {
   static const std::vector<std::string> keys = {"mode", "confidence", "loss_threshold", "estimator", "estimator_options",
                                                 "target", "pool", "batch_size", "search_tolerance",
                                                 "target_components", "order", "next_layer", "threshold_per",
-                                                "target_weighting", "visit", "residual_target"};
+                                                "target_weighting", "visit", "residual_target", "widths"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
                "method mipp: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
@@ -110,6 +116,7 @@ MippOptions parse_options(const json& j) {
   o.target_weighting = j.value("target_weighting", o.target_weighting);
   o.visit = j.value("visit", o.visit);
   o.residual_target = j.value("residual_target", o.residual_target);
+  o.widths = j.value("widths", o.widths);
   check_choice("mode", o.mode, {"sparsity", "confidence"});
   MIPP_CHECK(o.confidence > 0 && o.confidence < 1, kInvalidArgument, "--confidence {}: must be in (0, 1)", o.confidence);
   MIPP_CHECK(o.loss_threshold >= 0 && o.loss_threshold < 1, kInvalidArgument,
@@ -132,6 +139,10 @@ MippOptions parse_options(const json& j) {
              "method mipp: target_weighting variance needs the linear estimator, not {}", o.estimator);
   check_choice("visit", o.visit, {"information", "greedy"});
   check_choice("residual_target", o.residual_target, {"stage", "branch"});
+  check_choice("widths", o.widths, {"test", "uniform"});
+  MIPP_CHECK(o.widths == "test" || (o.mode == "sparsity" && o.threshold_per == "unit"), kInvalidArgument,
+             "method mipp: widths uniform fixes every layer's width from the budget; it takes neither mode "
+             "confidence nor threshold_per cost");
   MIPP_CHECK(o.target_components >= 0, kInvalidArgument,
              "method mipp: target_components {}: must be at least 0 (0 = no reduction)", o.target_components);
   return o;
@@ -153,7 +164,8 @@ json options_json(const MippOptions& o) {
           {"threshold_per", o.threshold_per},
           {"target_weighting", o.target_weighting},
           {"visit", o.visit},
-          {"residual_target", o.residual_target}};
+          {"residual_target", o.residual_target},
+          {"widths", o.widths}};
 }
 
 // "MIPP (linear-Gaussian)" for the default; "MIPP (paper mode)" for the paper's procedure (MLP
@@ -185,6 +197,7 @@ std::string title_of(const MippOptions& o) {
   if (o.target_weighting != d.target_weighting) parts.push_back("target_weighting " + o.target_weighting);
   if (o.visit != d.visit) parts.push_back("visit " + o.visit);
   if (o.residual_target != d.residual_target) parts.push_back("residual_target " + o.residual_target);
+  if (o.widths != d.widths) parts.push_back("widths " + o.widths);
   return fmt::format("MIPP ({})", fmt::join(parts, ", "));
 }
 
@@ -273,8 +286,11 @@ class MippMethod final : public Method {
   }
 
   Selection select(const MethodInputs& in, const Budget& budget) override {
-    MIPP_CHECK(budget.scope == "global", kInvalidArgument,
-               "--scope {}: mipp decides the per-layer widths itself; use --scope global", budget.scope);
+    const bool fixed_widths = o_.widths == "uniform" || budget.scope != "global";
+    MIPP_CHECK(!fixed_widths || (o_.mode == "sparsity" && o_.threshold_per == "unit"), kInvalidArgument,
+               "--scope {}: fixes every layer's width, which mipp's confidence mode and threshold_per cost decide "
+               "themselves; use --scope global or --sparsity",
+               budget.scope);
     const auto start = std::chrono::steady_clock::now();
     const graph::Analysis& a = in.analysis;
     const CalibrationFeatures features =
@@ -305,7 +321,10 @@ class MippMethod final : public Method {
                        {"achieved", r.achieved},
                        {"estimator_fits", r.fits_made}});
     };
-    if (o_.mode == "confidence") {
+    if (fixed_widths) {
+      best = run_to_widths(in, features, order, plan, budget, layer_widths(in, budget), checkpoint, decided, trace);
+      search_fits = best.fits_made;
+    } else if (o_.mode == "confidence") {
       best = run(o_.loss_threshold, o_.confidence);
       record(best);
     } else {
@@ -339,6 +358,11 @@ class MippMethod final : public Method {
                 {"search", trace},
                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
                 {"layers", layers}};
+    if (fixed_widths) {
+      // No one threshold: each layer's is in its search record, beside its width.
+      details_["loss_threshold"] = nullptr;
+      details_["widths"] = budget.scope == "global" ? "uniform" : "scope " + budget.scope;
+    }
     if (o_.threshold_per == "cost") {
       json scales = json::object();
       for (const graph::Group& g : a.groups) scales[g.name] = plan.threshold_scale[static_cast<size_t>(g.id)];
@@ -445,6 +469,20 @@ class MippMethod final : public Method {
       cost.push_back(static_cast<double>(macs ? full.macs - c.macs : full.params - c.params));
     }
     return cost;
+  }
+
+  // Units each group keeps when the budget fixes the widths: the layer scope's counts (the same
+  // fraction of every group, for params or MACs the one that reaches the target) or a per-group
+  // scope's; a global budget is taken as the layer scope (widths uniform).
+  static std::vector<int64_t> layer_widths(const MethodInputs& in, const Budget& budget) {
+    Budget by_layer = budget;
+    if (by_layer.scope == "global") by_layer.scope = "layer";
+    std::vector<at::Tensor> no_scores;  // which units select_units keeps does not matter, only how many
+    for (const graph::Group& g : in.analysis.groups) no_scores.push_back(at::zeros({g.size}));
+    const Selection counts = select_units(in.net, in.analysis, no_scores, by_layer);
+    std::vector<int64_t> widths;
+    for (const auto& k : counts.keep) widths.push_back(static_cast<int64_t>(k.size()));
+    return widths;
   }
 
   struct Run {
@@ -585,6 +623,36 @@ class MippMethod final : public Method {
   // the search refits only the layers a threshold step changes.
   using DecisionCache = std::map<std::string, std::vector<LayerDecision>>;
 
+  // Group g's decision at level `lambda` and loss threshold `threshold`, its units down to at least
+  // `floor`: read from the checkpoint (saved under `key_threshold`), reused from an earlier run on
+  // the same target that decides every tested unit the same way, or made (its fits added to `fits`).
+  LayerDecision decide(const MethodInputs& in, const CalibrationFeatures& f, const graph::Group& g,
+                       const std::vector<std::optional<std::vector<int64_t>>>& kept, int64_t floor, int64_t round_to,
+                       double lambda, double threshold, double key_threshold, double confidence,
+                       Checkpoint& checkpoint, DecisionCache& decided, int64_t& fits, const std::string& where) const {
+    // A greedy order depends on the test's level as well (terc.h), and a floor stops either order
+    // where it is, so decisions are reused only at the same level and floor.
+    const std::string level = o_.visit == "greedy" ? fmt::format(" lambda {:.17g}", lambda) : "";
+    std::vector<LayerDecision>& same_problem = decided[problem_key(in.analysis, g.id, kept) + level +
+                                                      fmt::format(" floor {}", floor)];
+    if (std::optional<LayerDecision> d = checkpoint.find(key_threshold, confidence, g.name)) {
+      same_problem.push_back(*d);
+      return *d;
+    }
+    const auto same = std::find_if(same_problem.begin(), same_problem.end(), [&](const LayerDecision& e) {
+      return mipp_method::decides_the_same(e, lambda, threshold);
+    });
+    if (same != same_problem.end()) return *same;
+    in.sink.stage_begin(fmt::format("mipp: {} ({}, {} units, loss threshold {:.3g})", g.name, where, g.size, threshold),
+                        g.size);
+    LayerDecision d = eliminate(in, f, g, kept, floor, round_to, lambda, threshold);
+    in.sink.stage_end();
+    checkpoint.save(key_threshold, confidence, d);
+    fits += d.fits;
+    same_problem.push_back(d);
+    return d;
+  }
+
   Run run_at(const MethodInputs& in, const CalibrationFeatures& f, const std::vector<int>& order, const Plan& plan,
              const Budget& budget, double threshold, double confidence, Checkpoint& checkpoint,
              DecisionCache& decided) const {
@@ -597,35 +665,78 @@ class MippMethod final : public Method {
     std::vector<std::optional<std::vector<int64_t>>> kept(a.groups.size());
     for (size_t i = 0; i < order.size(); ++i) {
       const graph::Group& g = a.groups[static_cast<size_t>(order[i])];
-      std::optional<LayerDecision> d;
-      if (!plan.whole[static_cast<size_t>(g.id)].empty()) {
-        d = whole_group(g, plan.whole[static_cast<size_t>(g.id)]);
+      const auto id = static_cast<size_t>(g.id);
+      LayerDecision d = !plan.whole[id].empty()
+                            ? whole_group(g, plan.whole[id])
+                            : decide(in, f, g, kept, plan.floors[id], budget.round_to, lambda,
+                                     threshold * plan.threshold_scale[id], threshold, confidence, checkpoint, decided,
+                                     r.fits_made, fmt::format("{}/{}", i + 1, order.size()));
+      kept[id] = d.keep;
+      r.layers[id] = std::move(d);
+    }
+    graph::KeepSets keep;
+    for (const LayerDecision& d : r.layers) keep.push_back(d.keep);
+    r.achieved = measure_sparsity(in.net, plan.counted, keep, budget.target);
+    return r;
+  }
+
+  // Widths fixed beforehand (widths: uniform, or a layer or per-group scope): each group in
+  // order is eliminated down to its width, and the loss threshold is searched per group — the
+  // smallest at which the elimination reaches the width, so the test and the loss still decide
+  // which units go and the width only where it stops. In the greedy order the removals do not
+  // depend on the threshold (terc.h): one run with every unit removable gives them.
+  Run run_to_widths(const MethodInputs& in, const CalibrationFeatures& f, const std::vector<int>& order,
+                    const Plan& plan, const Budget& budget, const std::vector<int64_t>& widths,
+                    Checkpoint& checkpoint, DecisionCache& decided, json& trace) const {
+    const graph::Analysis& a = in.analysis;
+    const double lambda = -std::log1p(-o_.confidence);
+    Run r;
+    r.confidence = o_.confidence;
+    r.layers.resize(a.groups.size());
+    std::vector<std::optional<std::vector<int64_t>>> kept(a.groups.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      const graph::Group& g = a.groups[static_cast<size_t>(order[i])];
+      const auto id = static_cast<size_t>(g.id);
+      if (!plan.whole[id].empty()) {
+        r.layers[id] = whole_group(g, plan.whole[id]);
+        kept[id] = r.layers[id].keep;
+        continue;
+      }
+      const int64_t width = std::max(plan.floors[id], widths[id]);
+      const std::string where = fmt::format("{}/{}, down to {}", i + 1, order.size(), width);
+      auto at = [&](double threshold) {
+        return decide(in, f, g, kept, width, budget.round_to, lambda, threshold, threshold, o_.confidence, checkpoint,
+                      decided, r.fits_made, where);
+      };
+      auto reaches = [&](const LayerDecision& d) { return static_cast<int64_t>(d.keep.size()) <= width; };
+      double found = 1.0;
+      LayerDecision d = at(found);  // every unit's loss increase is below 1: removes down to the width
+      if (o_.visit == "greedy") {  // just above the last removal's loss increase: all the threshold decided
+        found = 0;
+        for (const mipp_method::UnitRecord& u : d.units) {
+          if (u.decision == "removed") found = std::max(found, std::nextafter(u.loss_increase, 2.0));
+        }
       } else {
-        // A greedy order depends on the test's level as well (terc.h), so its decisions are reused
-        // only at the same level.
-        const std::string level = o_.visit == "greedy" ? fmt::format(" lambda {:.17g}", lambda) : "";
-        std::vector<LayerDecision>& same_problem = decided[problem_key(a, g.id, kept) + level];
-        const double own_threshold = threshold * plan.threshold_scale[static_cast<size_t>(g.id)];
-        const auto same = std::find_if(same_problem.begin(), same_problem.end(), [&](const LayerDecision& e) {
-          return mipp_method::decides_the_same(e, lambda, own_threshold);
-        });
-        if ((d = checkpoint.find(threshold, confidence, g.name))) {
-          same_problem.push_back(*d);
-        } else if (same != same_problem.end()) {
-          d = *same;
-        } else {
-          in.sink.stage_begin(fmt::format("mipp: {} ({}/{}, {} units, loss threshold {:.3g})", g.name, i + 1,
-                                          order.size(), g.size, own_threshold),
-                              g.size);
-          d = eliminate(in, f, g, kept, plan.floors[static_cast<size_t>(g.id)], budget.round_to, lambda, own_threshold);
-          in.sink.stage_end();
-          checkpoint.save(threshold, confidence, *d);
-          r.fits_made += d->fits;
-          same_problem.push_back(*d);
+        double lo = 1e-7, hi = found;
+        if (LayerDecision low = at(lo); reaches(low)) {  // the test alone lets the width go
+          d = std::move(low);
+          found = hi = lo;
+        }
+        for (int step = 0; step < 40 && hi / lo > 1 + o_.search_tolerance; ++step) {
+          const double mid = std::sqrt(lo * hi);
+          LayerDecision m = at(mid);
+          if (reaches(m)) {
+            hi = found = mid;
+            d = std::move(m);
+          } else {
+            lo = mid;
+          }
         }
       }
-      kept[static_cast<size_t>(g.id)] = d->keep;
-      r.layers[static_cast<size_t>(g.id)] = std::move(*d);
+      trace.push_back({{"group", g.name}, {"width", width}, {"kept", d.keep.size()}, {"loss_threshold", found}});
+      d.at_floor = static_cast<int64_t>(d.keep.size()) <= plan.floors[id] && plan.floors[id] < g.size;
+      kept[id] = d.keep;
+      r.layers[id] = std::move(d);
     }
     graph::KeepSets keep;
     for (const LayerDecision& d : r.layers) keep.push_back(d.keep);

@@ -31,6 +31,13 @@
 //                      a layer's threshold scaled by the parameters of one of its units (MACs with
 //                      a MACs budget) relative to the mean unit, so every layer stops at the same
 //                      loss per parameter removed (details: threshold_scale per group)
+//   target_weighting   "equal" (default) or "variance" (mipp_method.cpp)
+//   visit              "information" (default, the paper's) or "greedy" (terc.h)
+//   residual_target    "stage" (default) or "branch" (mipp_method.cpp)
+//   widths             "test" (default: one loss threshold, the widths emerge) or "uniform": every
+//                      layer removes the budget's fraction and the threshold is searched per layer,
+//                      as for a --scope layer or per-group budget (details: each layer's threshold
+//                      in "search")
 #pragma once
 
 #include <memory>
