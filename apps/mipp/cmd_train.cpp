@@ -91,6 +91,15 @@ void run_train(TrainCommandOptions opt, const GlobalOptions& global) {
                            test.samples);
   std::cout << fmt::format("trained {} epochs in {:.1f} s with {} threads; wrote {}\n",
                            opt.train.epochs - result.resumed_from_epoch, result.seconds, threads, opt.out);
+  if (!result.epochs.empty() && result.epochs.back().contains("zero_units")) {
+    const double zero = result.epochs.back().at("zero_units").get<double>();
+    std::cout << fmt::format("group sparsity: {:.2f}% of the units are zero ({:.2f}% asked); `mipp prune {} --method "
+                             "oto --sparsity {}` removes them{}\n",
+                             100 * zero, 100 * opt.train.group_sparsity.target, opt.out, opt.train.group_sparsity.target,
+                             zero + 1e-9 < opt.train.group_sparsity.target
+                                 ? " and the smallest others (short of the target: raise --group-lambda or train longer)"
+                                 : "");
+  }
 }
 
 // `train` and `finetune` share every option; finetune starts from a model file (a pruned one,
@@ -133,6 +142,18 @@ void add_training_command(CLI::App& app, GlobalOptions& global, const std::strin
   cmd->add_option("--milestones", opt->milestones, "multistep: epochs where the rate decays, e.g. 80,120");
   cmd->add_option("--label-smoothing", t.label_smoothing, "label smoothing in [0, 1)")->capture_default_str();
   cmd->add_flag("--augment", t.augment, "random crop (padding 4) and horizontal flip");
+  cmd->add_option("--group-sparsity", t.group_sparsity.target,
+                  "OTO: drive this fraction of the units to exactly zero while training (0 = off); then "
+                  "`mipp prune --method oto --sparsity S` removes them")
+      ->capture_default_str();
+  cmd->add_option("--group-lambda", t.group_sparsity.lambda, "OTO: the group-lasso weight on the units to zero")
+      ->capture_default_str();
+  cmd->add_option("--group-min-width", t.group_sparsity.min_width, "OTO: units every layer keeps non-zero")
+      ->capture_default_str();
+  cmd->add_option("--group-epsilon", t.group_sparsity.epsilon,
+                  "OTO: half-space margin in [0, 1): a unit to zero is set to zero once a step shrinks it along "
+                  "itself by more than 1 - epsilon")
+      ->capture_default_str();
   cmd->add_flag("--checkpoint-every-epoch", t.checkpoint_every_epoch, "write --out after every epoch");
   cmd->add_flag("--resume", t.resume, "continue from the checkpoint in --out when it exists");
   cmd->add_flag("--json", opt->json, "machine-readable summary on stdout");

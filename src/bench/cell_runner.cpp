@@ -7,6 +7,7 @@
 #include <ATen/ops/randperm.h>
 
 #include <chrono>
+#include <optional>
 
 #include "bench/latency_record.h"
 #include "mipp/graph/analyze.h"
@@ -91,8 +92,23 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
       net = std::move(round_model.network);
     };
   }
-  pipeline::PruneResult r =
-      pipeline::prune_model(base, calibration.size() > 0 ? &calibration : nullptr, &ctx.data.test, o, ctx.sink);
+  // OTO: group-sparsity training from the trained network towards this cell's sparsity.
+  std::optional<io::Model> sparse;
+  double group_sparsity_seconds = 0;
+  if (m.group_sparsity_epochs > 0) {
+    sparse = io::Model{base.network.deep_copy(), base.metadata, {}};  // trained in place: not base's tensors
+    train::TrainOptions t = ctx.config.finetune;
+    t.epochs = m.group_sparsity_epochs;
+    t.seed = util::derive_seed(cell.seed, "group-sparsity");
+    t.group_sparsity = m.group_sparsity;
+    t.group_sparsity.target = budget.sparsity;
+    t.group_sparsity.min_width = budget.min_width;
+    const train::TrainResult trained = train::train(*sparse, ctx.data.train, nullptr, t, ctx.sink);
+    if (trained.cancelled) MIPP_FAIL(kCancelled, "interrupted in cell {}", cell_key(ctx.config, cell));
+    group_sparsity_seconds = trained.seconds;
+  }
+  pipeline::PruneResult r = pipeline::prune_model(sparse ? *sparse : base, calibration.size() > 0 ? &calibration : nullptr,
+                                                  &ctx.data.test, o, ctx.sink);
   Pruned p{std::move(r.pruned)};
   p.keep = r.selection.keep;
   p.collapsed = r.selection.at_min_width;
@@ -104,6 +120,10 @@ Pruned prune_with_method(const Cell& cell, CellContext& ctx, const io::Model& ba
     for (const auto& [k, v] : r.report.at("method_details").items()) {
       if (v.is_primitive()) p.method_details[k] = v;
     }
+  }
+  if (m.group_sparsity_epochs > 0) {  // training time too, left out of prune_seconds
+    p.method_details["group_sparsity_seconds"] = group_sparsity_seconds;
+    p.method_details["group_sparsity_epochs"] = m.group_sparsity_epochs;
   }
   if (m.retrain_epochs > 0) {  // prune_seconds leaves the retraining out: it is training time
     p.method_details["retrain_seconds"] = retrain_seconds;

@@ -232,6 +232,28 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
   r.get("rounds", m.rounds);
   r.get("round_schedule", m.round_schedule);
   r.get("retrain_epochs", m.retrain_epochs);
+  if (const json* o = r.value("group_sparsity")) {
+    json options = *o;
+    if (options.is_object() && options.contains("epochs")) {
+      options.at("epochs").is_number_integer() ? void(m.group_sparsity_epochs = options.at("epochs").get<int>())
+                                               : r.problem("group_sparsity.epochs: expected an integer");
+      options.erase("epochs");
+    }
+    try {
+      MIPP_CHECK(options.is_object(), kInvalidArgument, "group_sparsity: expected an object, got {}", options.dump());
+      MIPP_CHECK(!options.contains("target") && !options.contains("min_width"), kInvalidArgument,
+                 "group_sparsity: target and min_width come from each cell's sparsity and the budget");
+      m.group_sparsity = options.get<train::GroupSparsityOptions>();
+      m.group_sparsity.target = 0.5;  // any valid value: each cell sets its own
+      train::validate(m.group_sparsity);
+      m.group_sparsity.target = 0;
+    } catch (const Error& e) {
+      r.problem("{}", e.what());
+    } catch (const json::exception& e) {
+      r.problem("group_sparsity: {}", e.what());
+    }
+    if (m.group_sparsity_epochs < 1) r.problem("group_sparsity.epochs {}: must be at least 1", m.group_sparsity_epochs);
+  }
   m.timings = read_timing(r, "timing", timings);
   r.get("calib_samples", m.calib_samples);
   r.get("reweight", m.reweight);
@@ -253,6 +275,9 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
   if (m.retrain_epochs > 0 && std::count(m.timings.begin(), m.timings.end(), "before") > 0) {
     r.problem("retrain_epochs {}: retraining between rounds prunes a trained network; use timing \"after\"",
               m.retrain_epochs);
+  }
+  if (m.group_sparsity_epochs > 0 && std::count(m.timings.begin(), m.timings.end(), "before") > 0) {
+    r.problem("group_sparsity: OTO's training starts from the trained network here; use timing \"after\"");
   }
   if (m.reweight_variant != "asym" && m.reweight_variant != "seq" && m.reweight_variant != "layer") {
     r.problem("reweight_variant '{}': use asym, seq or layer", m.reweight_variant);
@@ -509,6 +534,13 @@ BenchConfig parse_config(const json& j, const std::string& where, const std::str
   read_latency(r.value("latency"), c.latency, problems);
   r.get("controls", c.controls);
   r.finish();
+  for (const MethodConfig& m : c.methods) {
+    if (m.group_sparsity_epochs > 0 && (c.budget.target != "units" || c.budget.scope != "global")) {
+      problems.push_back(fmt::format("method {}: group_sparsity zeroes a fraction of the units; it needs a budget "
+                                     "of units with the global scope, not {} ({} scope)",
+                                     m.label, c.budget.target, c.budget.scope));
+    }
+  }
   std::set<std::string> labels;
   for (const ModelConfig& m : c.models) {
     if (!m.label.empty() && !labels.insert(m.label).second) {
@@ -557,6 +589,10 @@ std::vector<std::string> method_titles(const BenchConfig& c) {
     if (m.rounds > 1) title += fmt::format(", {} {} rounds", m.rounds, m.round_schedule);
     if (m.retrain_epochs > 0) title += fmt::format(", {} retraining epoch{} between (LR rewinding)", m.retrain_epochs,
                                                    m.retrain_epochs == 1 ? "" : "s");
+    if (m.group_sparsity_epochs > 0) {
+      title += fmt::format(" after {} epoch{} of group-sparsity training (lambda {:g})", m.group_sparsity_epochs,
+                           m.group_sparsity_epochs == 1 ? "" : "s", m.group_sparsity.lambda);
+    }
     if (m.reweight) title += m.reweight_variant == "asym" ? " + reweight" : " + reweight (" + m.reweight_variant + ")";
     if (m.recalibrate_bn) title += " + BN recalibrated";
     titles.push_back(title);
@@ -600,6 +636,13 @@ json to_json(const BenchConfig& c) {
     if (m.reweight) methods.back()["reweight"] = m.reweight_variant;
     if (m.recalibrate_bn) methods.back()["recalibrate_bn"] = true;
     if (m.retrain_epochs > 0) methods.back()["retrain_epochs"] = m.retrain_epochs;
+    if (m.group_sparsity_epochs > 0) {
+      json g = m.group_sparsity;
+      g.erase("target");
+      g.erase("min_width");
+      g["epochs"] = m.group_sparsity_epochs;
+      methods.back()["group_sparsity"] = g;
+    }
   }
   json train = c.train, finetune = c.finetune;
   for (json* t : {&train, &finetune}) {

@@ -42,6 +42,9 @@ const std::vector<Entry>& table() {
       {{"submodular", "greedy column-subset selection with least-squares reweighting of the next layer "
                       "(El Halabi et al. 2022); data, no labels"},
        make_submodular_method},
+      {{"oto", "OTO: removes the units that group-sparsity training (mipp train --group-sparsity) zeroed, by the "
+               "norm of each unit's zero-invariant group (Chen et al. 2021, 2023)"},
+       make_oto_method},
       {{"thinet", "ThiNet: remove the units the next layer's output misses least, then rescale (Luo et al. "
                   "2017); the same fraction per layer; data, no labels"},
        make_thinet_method},

@@ -1,6 +1,9 @@
 #include "mipp/train/options.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +49,7 @@ void validate(const TrainOptions& t) {
              t.batch_size, ranks, ranks);
   validate(t.optimizer);
   validate(t.schedule, t.epochs);
+  validate(t.group_sparsity);
 }
 
 double learning_rate(const ScheduleOptions& s, double base_lr, int epoch, int epochs) {
@@ -72,6 +76,47 @@ void to_json(nlohmann::json& j, const TrainOptions& t) {
   j = {{"epochs", t.epochs},       {"batch_size", t.batch_size}, {"optimizer", t.optimizer},
        {"schedule", t.schedule},   {"label_smoothing", t.label_smoothing}, {"augment", t.augment},
        {"seed", t.seed}};
+  // Only when on: recipes and checkpoints of runs without it read as they did before it existed.
+  if (t.group_sparsity.target > 0) j["group_sparsity"] = t.group_sparsity;
 }
+
+void validate(const GroupSparsityOptions& o) {
+  MIPP_CHECK(o.target >= 0 && o.target < 1, kInvalidArgument, "--group-sparsity {}: must be in [0, 1)", o.target);
+  MIPP_CHECK(o.min_width >= 1, kInvalidArgument, "group sparsity: min_width {}: must be at least 1", o.min_width);
+  MIPP_CHECK(o.lambda > 0, kInvalidArgument, "--group-lambda {}: must be > 0", o.lambda);
+  MIPP_CHECK(o.lambda_amplify >= 1, kInvalidArgument, "group sparsity: lambda_amplify {}: must be >= 1",
+             o.lambda_amplify);
+  MIPP_CHECK(o.lambda_max_factor >= 1, kInvalidArgument, "group sparsity: lambda_max_factor {}: must be >= 1",
+             o.lambda_max_factor);
+  MIPP_CHECK(o.epsilon >= 0 && o.epsilon < 1, kInvalidArgument, "group sparsity: epsilon {}: must be in [0, 1)",
+             o.epsilon);
+}
+
+void to_json(nlohmann::json& j, const GroupSparsityOptions& o) {
+  j = {{"target", o.target},
+       {"min_width", o.min_width},
+       {"lambda", o.lambda},
+       {"lambda_amplify", o.lambda_amplify},
+       {"lambda_max_factor", o.lambda_max_factor},
+       {"epsilon", o.epsilon}};
+}
+
+void from_json(const nlohmann::json& j, GroupSparsityOptions& o) {
+  static const std::vector<std::string> keys = {"target",         "min_width",         "lambda",
+                                                "lambda_amplify", "lambda_max_factor", "epsilon"};
+  for (const auto& [key, value] : j.items()) {
+    MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
+               "group sparsity: unknown option '{}' (it has: target, min_width, lambda, lambda_amplify, "
+               "lambda_max_factor, epsilon)",
+               key);
+  }
+  o.target = j.value("target", o.target);
+  o.min_width = j.value("min_width", o.min_width);
+  o.lambda = j.value("lambda", o.lambda);
+  o.lambda_amplify = j.value("lambda_amplify", o.lambda_amplify);
+  o.lambda_max_factor = j.value("lambda_max_factor", o.lambda_max_factor);
+  o.epsilon = j.value("epsilon", o.epsilon);
+}
+
 
 }  // namespace mipp::train

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <fmt/ranges.h>
 
@@ -24,6 +25,7 @@
 #include "mipp/graph/cost.h"
 #include "mipp/graph/forward.h"
 #include "mipp/train/evaluate.h"
+#include "mipp/train/group_sparsity.h"
 #include "mipp/util/error.h"
 #include "mipp/util/memory.h"
 #include "mipp/util/seed.h"
@@ -103,7 +105,7 @@ std::string describe_difference(const json& saved, const json& now) {
 // Restores weights, optimiser state and progress from a checkpoint of the same architecture,
 // trained on the same dataset with the same options.
 int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, const TrainOptions& options,
-                       const std::string& dataset, json& records) {
+                       const std::string& dataset, json& records, GroupSparsity* sparsity) {
   const std::string& path = options.checkpoint_path;
   io::Model ck = io::load_model(path, {kTrainStateEntry, kOptimizerEntry});
   MIPP_CHECK(ck.extra.count(kTrainStateEntry) && ck.extra.count(kOptimizerEntry), kInvalidArgument,
@@ -128,13 +130,15 @@ int restore_checkpoint(io::Model& model, torch::optim::Optimizer& optimizer, con
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].second.copy_(their_buffers[i].second);
   load_optimizer(optimizer, ck.extra.at(kOptimizerEntry), model.network.device());
   records = state.at("records");
+  if (sparsity != nullptr) sparsity->restore(state.at("group_sparsity"));
   model.metadata.history = ck.metadata.history;
   return state.at("epochs_done").get<int>();
 }
 
 void write_checkpoint(const io::Model& model, torch::optim::Optimizer& optimizer, const TrainOptions& options,
-                      const json& records, int epochs_done) {
-  const json state = {{"epochs_done", epochs_done}, {"records", records}, {"options_key", resume_key(options)}};
+                      const json& records, int epochs_done, const GroupSparsity* sparsity) {
+  json state = {{"epochs_done", epochs_done}, {"records", records}, {"options_key", resume_key(options)}};
+  if (sparsity != nullptr) state["group_sparsity"] = sparsity->state();
   io::save_model(options.checkpoint_path, model.network, model.metadata,
                  {{kTrainStateEntry, state.dump()}, {kOptimizerEntry, save_optimizer(optimizer)}});
 }
@@ -220,10 +224,13 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
   std::vector<at::Tensor> params;
   for (auto& [name, p] : net.named_parameters()) params.push_back(p.requires_grad_(true));
   auto optimizer = make_optimizer(params, options.optimizer);
+  std::optional<GroupSparsity> sparsity;  // OTO's steps on top of the optimiser's
+  if (options.group_sparsity.target > 0) sparsity.emplace(net, options.group_sparsity);
 
   TrainResult result;
   if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
-    result.resumed_from_epoch = restore_checkpoint(model, *optimizer, options, train_set.name, result.epochs);
+    result.resumed_from_epoch =
+        restore_checkpoint(model, *optimizer, options, train_set.name, result.epochs, sparsity ? &*sparsity : nullptr);
     sink.message(util::LogLevel::kInfo, fmt::format("resumed from {} after epoch {}", options.checkpoint_path,
                                                     result.resumed_from_epoch));
   }
@@ -290,7 +297,9 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
       MIPP_CHECK(std::isfinite(batch_loss), kNumerical,
                  "training diverged: loss is {} in epoch {}, batch {} (lower the learning rate {})", batch_loss,
                  epoch + 1, b + 1, options.optimizer.lr);
+      if (sparsity) sparsity->before_step();
       optimizer->step();
+      if (sparsity) sparsity->after_step(lr);
       loss_sum += batch_loss_sum;
       correct += batch_correct;
       if (result.cancelled) break;
@@ -308,6 +317,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
                    {"train_top1", static_cast<double>(correct) / static_cast<double>(n)},
                    {"seconds", seconds},
                    {"samples_per_second", static_cast<double>(n) / seconds}};
+    if (sparsity) record["zero_units"] = sparsity->zero_fraction();
     if (val_set != nullptr) {
       const EvalResult v = evaluate(net, *val_set, options.eval_batch_size);
       record["val_loss"] = v.loss;
@@ -317,7 +327,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     sink.record(record);
     const bool last = epoch + 1 == options.epochs;
     if (!options.checkpoint_path.empty() && options.checkpoint_every_epoch && !last && dist::is_main()) {
-      write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1);
+      write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1, sparsity ? &*sparsity : nullptr);
     }
   }
 
@@ -331,7 +341,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     model.metadata.history.push_back(entry);
     model.metadata.dataset = train_set.name;
     if (!options.checkpoint_path.empty() && dist::is_main()) {
-      write_checkpoint(model, *optimizer, options, result.epochs, options.epochs);
+      write_checkpoint(model, *optimizer, options, result.epochs, options.epochs, sparsity ? &*sparsity : nullptr);
     }
   }
   dist::barrier();  // the files are complete before any rank reports success

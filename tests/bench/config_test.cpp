@@ -93,6 +93,27 @@ TEST_F(BenchConfigTest, RetrainingBetweenRoundsNeedsRoundsAndATrainedNetwork) {
                         {"2 problems", "set rounds to 2 or more", "use timing \"after\""});
 }
 
+TEST_F(BenchConfigTest, GroupSparsityTrainingIsOtosAndNeedsATrainedNetworkAndAUnitsBudget) {
+  json j = minimal();
+  j["methods"] = json::array({json{{"name", "oto"}, {"group_sparsity", {{"epochs", 2}, {"lambda", 0.01}}}}});
+  const BenchConfig c = parse_config(j, "c.json");
+  EXPECT_EQ(c.methods.at(0).group_sparsity_epochs, 2);
+  EXPECT_EQ(c.methods.at(0).group_sparsity.lambda, 0.01);
+  EXPECT_EQ(to_json(c).at("methods").at(0).at("group_sparsity"),
+            (json{{"epochs", 2}, {"lambda", 0.01}, {"lambda_amplify", 2.0}, {"lambda_max_factor", 10.0}, {"epsilon", 0.0}}));
+  EXPECT_EQ(method_titles(c).at(0), "oto after 2 epochs of group-sparsity training (lambda 0.01)");
+  j["methods"][0]["timing"] = "before";
+  j["methods"][0]["group_sparsity"] = {{"epochs", 1}, {"target", 0.5}};
+  j["budget"] = {{"target", "params"}};
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument,
+                        {"3 problems", "target and min_width come from each cell", "use timing \"after\"",
+                         "needs a budget of units"});
+  j = minimal();
+  j["methods"] = json::array({json{{"name", "oto"}, {"group_sparsity", {{"epochs", 0}}}}});
+  testing::expect_error([&] { parse_config(j, "c.json"); }, ErrorKind::kInvalidArgument,
+                        {"group_sparsity.epochs 0: must be at least 1"});
+}
+
 TEST_F(BenchConfigTest, MissingDatasetIsAProblem) {
   json j = minimal();
   j["dataset"]["dir"] = dir_.file("none");

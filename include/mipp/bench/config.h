@@ -35,6 +35,13 @@ struct MethodConfig {
   // last, this many epochs of the fine-tuning recipe, its learning-rate schedule restarted
   // (learning-rate rewinding). 0: no retraining. Needs rounds >= 2 and timing "after".
   int retrain_epochs = 0;
+  // OTO: before pruning, this many epochs of the fine-tuning recipe with group-sparsity training
+  // (train/group_sparsity.h) towards the cell's sparsity and the budget's min width, with
+  // `group_sparsity`'s lambda, lambda_amplify, lambda_max_factor and epsilon; then the method
+  // (`oto`: removes the units that training zeroed) and the same fine-tune as every method.
+  // 0: none. Needs timing "after" and a units budget.
+  int group_sparsity_epochs = 0;
+  train::GroupSparsityOptions group_sparsity;
   std::vector<std::string> timings;  // "after" and/or "before"; default: BenchConfig::timings
   int64_t calib_samples = 0;  // 0: BenchConfig::calib_samples
   // After the method's choice, least-squares reweighting of the next layers (`--reweight`) and

@@ -33,6 +33,17 @@ struct ScheduleOptions {
   std::vector<int> milestones;     // multistep: epochs where the rate decays, increasing
 };
 
+// OTO's group-sparsity training (group_sparsity.h); off unless target > 0.
+struct GroupSparsityOptions {
+  double target = 0;             // fraction of the units driven to zero, in [0, 1); 0 = off
+  int64_t min_width = 1;         // units every group keeps non-zero, >= 1
+  double lambda = 1e-3;          // the group-lasso weight (OTOv2's default for SGD), > 0
+  double lambda_amplify = 2;     // >= 1
+  double lambda_max_factor = 10; // lambda_u <= lambda * this, >= 1
+  double epsilon = 0;            // half-space margin, in [0, 1)
+};
+
+
 struct TrainOptions {
   // Affect results:
   int epochs = 10;                 // >= 1
@@ -40,6 +51,7 @@ struct TrainOptions {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   double label_smoothing = 0.0;    // in [0, 1)
+  GroupSparsityOptions group_sparsity;  // OTO: drive this fraction of the units to zero while training
   bool augment = false;            // random crop (padding 4) and horizontal flip, for CIFAR
   uint64_t seed = 0;               // data order, augmentation and dropout (sub-seeds by name)
   // Data-parallel runs (dist::world_size() > 1): each rank normalises with its own batch's
@@ -60,11 +72,14 @@ struct TrainOptions {
 void validate(const OptimizerOptions& o);
 void validate(const ScheduleOptions& s, int epochs);
 void validate(const TrainOptions& t);
+void validate(const GroupSparsityOptions& o);
 
 double learning_rate(const ScheduleOptions& s, double base_lr, int epoch, int epochs);
 
 void to_json(nlohmann::json& j, const OptimizerOptions& o);
 void to_json(nlohmann::json& j, const ScheduleOptions& s);
 void to_json(nlohmann::json& j, const TrainOptions& t);
+void to_json(nlohmann::json& j, const GroupSparsityOptions& o);
+void from_json(const nlohmann::json& j, GroupSparsityOptions& o);
 
 }  // namespace mipp::train
