@@ -38,6 +38,21 @@ graph::Network mlp() {
   return models::build_model(spec);
 }
 
+// mlp() with two units of hidden layer 1 (fc1, 24 units) that carry nothing of their own: unit 5
+// duplicates unit 2, unit 7 is dead (always 0 after ReLU).
+graph::Network mlp_with_a_duplicate_and_a_dead_unit() {
+  graph::Network net = mlp();
+  const int fc1 = net.find("fc1");
+  at::Tensor w = net.node(fc1).params.at("weight").clone(), b = net.node(fc1).params.at("bias").clone();
+  w[5] = w[2];
+  b[5] = b[2];
+  w[7].zero_();
+  b[7] = -1;
+  net.set_tensor(fc1, "weight", w);
+  net.set_tensor(fc1, "bias", b);
+  return net;
+}
+
 // LeNet-5 at initialisation, for the tests that prune a conv network.
 graph::Network lenet5() {
   models::ModelSpec spec;
@@ -76,16 +91,7 @@ double correlation_of_first(const at::Tensor& scores, const at::Tensor& column) 
 }  // namespace
 
 TEST(MippMethod, RemovesDuplicatedAndDeadUnitsAndKeepsTheRest) {
-  graph::Network net = mlp();
-  // Hidden layer 1 (24 units): unit 5 duplicates unit 2, unit 7 is dead (always 0 after ReLU).
-  const int fc1 = net.find("fc1");
-  at::Tensor w = net.node(fc1).params.at("weight").clone(), b = net.node(fc1).params.at("bias").clone();
-  w[5] = w[2];
-  b[5] = b[2];
-  w[7].zero_();
-  b[7] = -1;
-  net.set_tensor(fc1, "weight", w);
-  net.set_tensor(fc1, "bias", b);
+  const graph::Network net = mlp_with_a_duplicate_and_a_dead_unit();
   const graph::Analysis a = graph::analyze(net);
   ASSERT_EQ(a.groups[0].name, "fc1");
   // Closed form and by refits; against the next layer's activations and its pre-activations. The
@@ -535,15 +541,7 @@ TEST(MippMethod, UniformWidthsKeepTheLayerScopesCountsAndTheTestChoosesTheUnits)
     }
     EXPECT_EQ(make_method("mipp", {{"widths", "uniform"}})->title(), "MIPP (linear-Gaussian, widths uniform)");
   }
-  graph::Network net = mlp();  // fc1 (24 units): unit 5 duplicates unit 2, unit 7 is dead
-  const int fc1 = net.find("fc1");
-  at::Tensor w = net.node(fc1).params.at("weight").clone(), b = net.node(fc1).params.at("bias").clone();
-  w[5] = w[2];
-  b[5] = b[2];
-  w[7].zero_();
-  b[7] = -1;
-  net.set_tensor(fc1, "weight", w);
-  net.set_tensor(fc1, "bias", b);
+  const graph::Network net = mlp_with_a_duplicate_and_a_dead_unit();
   Budget custom;  // a per-group scope: two of fc1's units go, fc2 stays whole
   custom.scope = "custom";
   custom.layer_sparsity = {{"fc1", 2.0 / 24}};

@@ -623,6 +623,14 @@ class MippMethod final : public Method {
   // the search refits only the layers a threshold step changes.
   using DecisionCache = std::map<std::string, std::vector<LayerDecision>>;
 
+  // The sparsity the decisions reach, of the groups the budget counts.
+  static double achieved(const MethodInputs& in, const Plan& plan, const Budget& budget,
+                         const std::vector<LayerDecision>& layers) {
+    graph::KeepSets keep;
+    for (const LayerDecision& d : layers) keep.push_back(d.keep);
+    return measure_sparsity(in.net, plan.counted, keep, budget.target);
+  }
+
   // Group g's decision at level `lambda` and loss threshold `threshold`, its units down to at least
   // `floor`: read from the checkpoint (saved under `key_threshold`), reused from an earlier run on
   // the same target that decides every tested unit the same way, or made (its fits added to `fits`).
@@ -674,9 +682,7 @@ class MippMethod final : public Method {
       kept[id] = d.keep;
       r.layers[id] = std::move(d);
     }
-    graph::KeepSets keep;
-    for (const LayerDecision& d : r.layers) keep.push_back(d.keep);
-    r.achieved = measure_sparsity(in.net, plan.counted, keep, budget.target);
+    r.achieved = achieved(in, plan, budget, r.layers);
     return r;
   }
 
@@ -738,9 +744,7 @@ class MippMethod final : public Method {
       kept[id] = d.keep;
       r.layers[id] = std::move(d);
     }
-    graph::KeepSets keep;
-    for (const LayerDecision& d : r.layers) keep.push_back(d.keep);
-    r.achieved = measure_sparsity(in.net, plan.counted, keep, budget.target);
+    r.achieved = achieved(in, plan, budget, r.layers);
     return r;
   }
 
