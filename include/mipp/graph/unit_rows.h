@@ -20,7 +20,8 @@ namespace mipp::graph {
 
 // Views [g.size, k] into the network's own parameters, one per parameter the units own: row u of
 // every view is unit u's part of it. Writing into a view writes into the network (under
-// at::NoGradGuard for parameters that require gradients).
+// at::NoGradGuard for parameters that require gradients). Throws Error(kInvalidArgument) naming a
+// parameter not stored contiguously (a channels-last conv weight), which has no such view.
 std::vector<at::Tensor> unit_rows(const Network& net, const Group& g);
 
 // The L2 norm of each unit's entries over all of unit_rows(): [g.size], float64, on the network's
