@@ -243,10 +243,8 @@ void read_method(const json& j, const std::string& path, const std::vector<std::
       MIPP_CHECK(options.is_object(), kInvalidArgument, "group_sparsity: expected an object, got {}", options.dump());
       MIPP_CHECK(!options.contains("target") && !options.contains("min_width"), kInvalidArgument,
                  "group_sparsity: target and min_width come from each cell's sparsity and the budget");
-      m.group_sparsity = options.get<train::GroupSparsityOptions>();
-      m.group_sparsity.target = 0.5;  // any valid value: each cell sets its own
+      m.group_sparsity = options.get<train::GroupSparsityOptions>();  // target 0: each cell sets its own
       train::validate(m.group_sparsity);
-      m.group_sparsity.target = 0;
     } catch (const Error& e) {
       r.problem("{}", e.what());
     } catch (const json::exception& e) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "mipp/dist/process_group.h"
@@ -106,9 +107,7 @@ void from_json(const nlohmann::json& j, GroupSparsityOptions& o) {
                                                 "lambda_amplify", "lambda_max_factor", "epsilon"};
   for (const auto& [key, value] : j.items()) {
     MIPP_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), kInvalidArgument,
-               "group sparsity: unknown option '{}' (it has: target, min_width, lambda, lambda_amplify, "
-               "lambda_max_factor, epsilon)",
-               key);
+               "group sparsity: unknown option '{}' (it has: {})", key, fmt::join(keys, ", "));
   }
   o.target = j.value("target", o.target);
   o.min_width = j.value("min_width", o.min_width);
@@ -117,6 +116,5 @@ void from_json(const nlohmann::json& j, GroupSparsityOptions& o) {
   o.lambda_max_factor = j.value("lambda_max_factor", o.lambda_max_factor);
   o.epsilon = j.value("epsilon", o.epsilon);
 }
-
 
 }  // namespace mipp::train

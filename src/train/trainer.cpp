@@ -224,13 +224,14 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
   std::vector<at::Tensor> params;
   for (auto& [name, p] : net.named_parameters()) params.push_back(p.requires_grad_(true));
   auto optimizer = make_optimizer(params, options.optimizer);
-  std::optional<GroupSparsity> sparsity;  // OTO's steps on top of the optimiser's
-  if (options.group_sparsity.target > 0) sparsity.emplace(net, options.group_sparsity);
+  std::optional<GroupSparsity> group_sparsity;  // OTO's steps on top of the optimiser's
+  if (options.group_sparsity.target > 0) group_sparsity.emplace(net, options.group_sparsity);
+  GroupSparsity* const sparsity = group_sparsity ? &*group_sparsity : nullptr;
 
   TrainResult result;
   if (options.resume && std::filesystem::exists(options.checkpoint_path)) {
     result.resumed_from_epoch =
-        restore_checkpoint(model, *optimizer, options, train_set.name, result.epochs, sparsity ? &*sparsity : nullptr);
+        restore_checkpoint(model, *optimizer, options, train_set.name, result.epochs, sparsity);
     sink.message(util::LogLevel::kInfo, fmt::format("resumed from {} after epoch {}", options.checkpoint_path,
                                                     result.resumed_from_epoch));
   }
@@ -327,7 +328,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     sink.record(record);
     const bool last = epoch + 1 == options.epochs;
     if (!options.checkpoint_path.empty() && options.checkpoint_every_epoch && !last && dist::is_main()) {
-      write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1, sparsity ? &*sparsity : nullptr);
+      write_checkpoint(model, *optimizer, options, result.epochs, epoch + 1, sparsity);
     }
   }
 
@@ -341,7 +342,7 @@ TrainResult train(io::Model& model, const data::Dataset& train_set, const data::
     model.metadata.history.push_back(entry);
     model.metadata.dataset = train_set.name;
     if (!options.checkpoint_path.empty() && dist::is_main()) {
-      write_checkpoint(model, *optimizer, options, result.epochs, options.epochs, sparsity ? &*sparsity : nullptr);
+      write_checkpoint(model, *optimizer, options, result.epochs, options.epochs, sparsity);
     }
   }
   dist::barrier();  // the files are complete before any rank reports success

@@ -43,7 +43,6 @@ struct GroupSparsityOptions {
   double epsilon = 0;            // half-space margin, in [0, 1)
 };
 
-
 struct TrainOptions {
   // Affect results:
   int epochs = 10;                 // >= 1

@@ -33,14 +33,15 @@ class OtoMethod : public Method {
     Selection s = select_units(in.net, in.analysis, norms, budget);
     int64_t zero = 0, removed = 0, removed_nonzero = 0;
     for (const graph::Group& g : in.analysis.groups) {
-      const at::Tensor n = norms[g.id];
-      zero += n.eq(0).sum().item<int64_t>();
+      const at::Tensor n = norms[g.id].contiguous();  // float64, on the CPU
+      const double* norm = n.data_ptr<double>();
       std::vector<bool> kept(static_cast<size_t>(g.size), false);
       for (int64_t u : s.keep[g.id]) kept[static_cast<size_t>(u)] = true;
       for (int64_t u = 0; u < g.size; ++u) {
+        zero += norm[u] == 0;
         if (kept[static_cast<size_t>(u)]) continue;
         ++removed;
-        removed_nonzero += n[u].item<double>() != 0;
+        removed_nonzero += norm[u] != 0;
       }
     }
     details_ = {{"zero_units", zero}, {"removed_units", removed}, {"removed_nonzero_units", removed_nonzero}};
